@@ -1,0 +1,236 @@
+"""`python -m bench`: start the stack, take every figure with its reference, print the table and the summary.
+
+The run, in order (each stage says what it does on standard error as it goes):
+  1. rules: bench/rules.py's measure(), before anything else runs, so nothing competes for the CPU
+  2. a private redis-server; the ceiling app under gunicorn.conf.py and the reference Celery worker, idle
+  3. SQLite, then PostgreSQL: migrate, key, the Procfile's api and worker; wrk on a cached POST;
+     sequential uncached POSTs with ?wait=10. On PostgreSQL, wrk on the ceiling comes right before
+     the cached POSTs and the `noop.delay().get()` round trips right before the uncached ones;
+     then the 10,000-row batch
+  4. PostgreSQL again with fresh processes: RSS after the first 1,000 and after 100,000 requests
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import orjson
+import psycopg
+import redis
+
+from bench import batch, bodies, load, rules, stack
+from bench.report import BACKENDS, Memory, Results, render, summary
+
+STARTED = time.monotonic()
+
+
+def say(message: str) -> None:
+    elapsed = int(time.monotonic() - STARTED)
+    print(f"[bench {elapsed // 60:d}:{elapsed % 60:02d}] {message}", file=sys.stderr, flush=True)
+
+
+def options(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=12, help="length of each wrk measurement (default 12)")
+    parser.add_argument("--warmup", type=float, default=3, help="wrk warm-up before each measurement (default 3)")
+    parser.add_argument("--round-trips", type=int, default=300, help="sequential Celery round trips (default 300)")
+    parser.add_argument("--uncached", type=int, default=300, help="sequential uncached POSTs per database (default 300)")
+    parser.add_argument("--batch-rows", type=int, default=10_000, help="rows in the batch (default 10000)")
+    parser.add_argument("--memory-first", type=int, default=1_000, help="requests before the first RSS sample (default 1000)")
+    parser.add_argument("--memory-last", type=int, default=100_000, help="requests before the last RSS sample (default 100000)")
+    parser.add_argument("--memory-seconds", type=float, default=380,
+                        help="at most this long for them, so the run keeps to ~8 minutes (default 380)")
+    parser.add_argument("--keep", action="store_true", help="keep the run's directory (logs of every process)")
+    return parser.parse_args(argv)
+
+
+def plan(args: argparse.Namespace) -> str:
+    return (f"{os.cpu_count()} cores (load average {os.getloadavg()[0]:.2f} before the run); gunicorn {os.environ.get('WEB_CONCURRENCY', '2')} workers × "
+            f"{os.environ.get('BV_THREADS', '16')} threads (gunicorn.conf.py); Celery prefork, default concurrency; "
+            f"wrk {load.THREADS} threads, {load.CONNECTIONS} connections, {args.warmup:g} s warm-up + {args.seconds:g} s; "
+            f"{args.round_trips} Celery round trips; {args.uncached} uncached POSTs per database; "
+            f"batch {args.batch_rows:,} rows; RSS after {args.memory_first:,} and {args.memory_last:,} requests "
+            f"(at most {args.memory_seconds:g} s)")
+
+
+def throughput(url: str, args: argparse.Namespace, wrk_args: list[str] = ()) -> load.Throughput:
+    load.wrk(url, args.warmup, wrk_args)
+    return load.wrk(url, args.seconds, wrk_args)
+
+
+def celery_round_trips(redis_url: str, count: int) -> load.Latency:
+    os.environ["BV_BENCH_REDIS_URL"] = redis_url
+    from bench.celery_reference import app, noop
+
+    noop.delay().get(timeout=90)  # the first waits for the worker to come up
+    for _ in range(30):
+        noop.delay().get(timeout=10)
+    samples = []
+    for _ in range(count):
+        started = time.perf_counter()
+        noop.delay().get(timeout=10)
+        samples.append((time.perf_counter() - started) * 1000)
+    app.close()
+    return load.Latency(samples)
+
+
+def post_verification(client: load.Client, body: bytes, wait: int = 10) -> tuple[int, dict, float]:
+    status, data, seconds = client.call("POST", f"/api/v1/verifications?wait={wait}", body)
+    return status, orjson.loads(data) if data else {}, seconds
+
+
+def prime(client: load.Client, body: bytes) -> None:
+    """Send `body` until the service answers it from the cache."""
+    for _ in range(2):
+        status, document, _ = post_verification(client, body)
+        if status != 200 or document.get("status") != "complete":
+            raise stack.StackError(f"priming the cache: POST answered {status} {document.get('status')}")
+    if not document.get("cached"):
+        raise stack.StackError("priming the cache: the second identical POST was not answered from the cache")
+
+
+def uncached_latency(client: load.Client, backend: str, count: int) -> tuple[load.Latency, int]:
+    """Client-side latency of `count` sequential POST ?wait=10 of requests never sent before; and how many were not 200."""
+    for number in range(20):
+        post_verification(client, bodies.new(number, f"W{backend[0]}"))
+    samples, failures = [], 0
+    for number in range(count):
+        status, document, seconds = post_verification(client, bodies.new(number, f"U{backend[0]}"))
+        if status != 200 or document.get("status") != "complete" or document.get("cached"):
+            failures += 1
+        samples.append(seconds * 1000)
+    return load.Latency(samples), failures
+
+
+def wait_for_worker(database_url: str, timeout: float = 300) -> None:
+    """Until no verification is queued or running: the worker has done all it was given."""
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        while time.monotonic() < deadline:
+            pending = connection.execute(
+                "SELECT count(*) FROM verifications WHERE status IN ('queued', 'running')").fetchone()[0]
+            if not pending:
+                return
+            time.sleep(0.5)
+    raise stack.StackError(f"the worker still had {pending} verifications after {timeout:.0f} s")
+
+
+def memory(processes: stack.Processes, service: stack.Service, database_url: str, run_dir: Path,
+           args: argparse.Namespace) -> Memory:
+    cached_file, template_file = run_dir / "cached.json", run_dir / "template.json"
+    cached_file.write_bytes(bodies.cached())
+    template_file.write_bytes(bodies.template())
+    client = load.Client(service.base_url, service.key)
+    prime(client, bodies.cached())
+    client.close()
+    url = service.base_url + "/api/v1/verifications"
+    api_pgid, worker_pgid = processes.running[service.api].pid, processes.running[service.worker].pid
+    samples, sent = [], 2
+    for phase, target, cap in (("a", args.memory_first, 120), ("b", args.memory_last, args.memory_seconds)):
+        started = time.monotonic()
+        figures = load.mix(url, target - sent, cached_file, template_file, service.key, phase, cap)
+        sent += figures.requests
+        say(f"  {figures.requests:,} requests in {time.monotonic() - started:.0f} s "
+            f"({figures.rate:,.0f} req/s, {figures.non_2xx + figures.socket_errors} failed); waiting for the worker")
+        wait_for_worker(database_url)
+        samples.append((sent, stack.group_rss_bytes(api_pgid), stack.group_rss_bytes(worker_pgid)))
+        say(f"  after {sent:,} requests: API {samples[-1][1] / 2**20:.0f} MiB, worker {samples[-1][2] / 2**20:.0f} MiB")
+    (first, api_first, worker_first), (last, api_last, worker_last) = samples
+    short = f"the {args.memory_seconds:g} s cap came before {args.memory_last:,}" if last < args.memory_last * 0.99 else ""
+    return Memory(first, last, (api_first, api_last), (worker_first, worker_last), short)
+
+
+def backend_figures(processes, results, backend, database_url, redis_url, run_dir, args,
+                    before_cached=lambda: None, before_uncached=lambda: None) -> None:
+    say(f"{BACKENDS[backend]}: migrate, make a key, start the API and the worker")
+    with stack.service(processes, backend, database_url, redis_url, run_dir / backend) as service:
+        client = load.Client(service.base_url, service.key)
+        body_file = run_dir / "cached.json"
+        body_file.write_bytes(bodies.cached())
+        prime(client, bodies.cached())
+        before_cached()
+        say(f"  cached POST: wrk {args.warmup:g} s + {args.seconds:g} s")
+        results.cached[backend] = throughput(service.base_url + "/api/v1/verifications", args,
+                                             [str(body_file), service.key])
+        before_uncached()
+        say(f"  uncached POST ?wait=10: {args.uncached} sequential requests")
+        results.uncached[backend], results.uncached_failures[backend] = uncached_latency(client, backend, args.uncached)
+        if backend == "postgresql":
+            say(f"  batch of {args.batch_rows:,} rows")
+            wait_for_worker(database_url)
+            results.batch = batch.measure(client, args.batch_rows)
+        client.close()
+
+
+def run(args: argparse.Namespace, run_dir: Path) -> Results:
+    results = Results()
+    say("rules: bench/rules.py measure() for each program")
+    results.rules_us = rules.measure()
+    with ExitStack() as running:
+        processes = stack.Processes(run_dir)
+        running.callback(processes.stop_all)
+        say("private redis-server; the ceiling app and the reference Celery worker (idle until measured)")
+        redis_url = running.enter_context(stack.private_redis(processes, run_dir))
+        ceiling_key = "bvbench:ceiling"
+        with redis.Redis.from_url(redis_url) as client:
+            client.set(ceiling_key, orjson.dumps(rules.evaluate(rules.REQUESTS["commercial"])))
+        ceiling_url = running.enter_context(stack.ceiling(processes, redis_url, ceiling_key))
+        running.enter_context(stack.reference_worker(processes, redis_url))
+
+        # The references are measured right before the PostgreSQL figures that the summary divides by them,
+        # so other work on the machine weighs on both sides of each ratio alike.
+        def ceiling():
+            say(f"  ceiling: bare Flask app, wrk {args.warmup:g} s + {args.seconds:g} s")
+            results.ceiling = throughput(ceiling_url, args)
+
+        def celery():
+            say(f"  Celery reference: {args.round_trips} sequential no-op round trips")
+            results.celery = celery_round_trips(redis_url, args.round_trips)
+
+        backend_figures(processes, results, "sqlite", f"sqlite:///{run_dir / 'sqlite' / 'verifications.sqlite3'}",
+                        redis_url, run_dir, args)
+        database_url = running.enter_context(stack.postgres_database())
+        backend_figures(processes, results, "postgresql", database_url, redis_url, run_dir, args, ceiling, celery)
+        processes.stop("ceiling")
+        processes.stop("celery-reference")
+
+        say(f"memory: fresh PostgreSQL API and worker; {args.memory_first:,} then {args.memory_last:,} requests "
+            "(8 cached POSTs, 1 new POST, 1 GET in every 10)")
+        with stack.service(processes, "postgresql", database_url, redis_url, run_dir / "memory") as service:
+            results.memory = memory(processes, service, database_url, run_dir, args)
+    return results
+
+
+def main(argv=None) -> int:
+    args = options(argv)
+    if not shutil.which("wrk"):
+        say("wrk is not installed: `make bench` installs it (apt-get install wrk).")
+        return 1
+    # SIGTERM ends the run like Ctrl-C: the `finally` blocks stop every process and drop the database.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    run_dir = Path(tempfile.mkdtemp(prefix="bv-bench-"))
+    print(f"make bench: {plan(args)}", flush=True)
+    try:
+        results = run(args, run_dir)
+    except stack.StackError as error:
+        say(f"stopped: {error}\n(logs: {run_dir})")
+        return 1
+    except KeyboardInterrupt:
+        say("interrupted; everything stopped")
+        return 130
+    finally:
+        say(f"done in {time.monotonic() - STARTED:.0f} s; load average over the last 5 minutes {os.getloadavg()[1]:.2f}")
+    if not args.keep:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    print()
+    print(render(results))
+    print(summary(results), flush=True)
+    return 0

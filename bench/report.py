@@ -1,0 +1,143 @@
+"""The table `make bench` prints, and its last line: the summary scripts read."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from bench.batch import BatchResult
+from bench.load import Latency, Throughput
+
+BACKENDS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+CACHED_RATIO_TARGET = 0.5
+CACHED_P99_TARGET_MS = 20.0
+UNCACHED_RATIO_TARGET = 1.5
+RULES_TARGET_US = 100.0
+BATCH_TARGET_S = 30.0
+RSS_GROWTH_TARGET_PCT = 10.0
+
+
+@dataclass
+class Memory:
+    """Resident memory (bytes) of the API's and the worker's process groups after the first and the last count;
+    `detail` says why the last count fell short of the one asked for."""
+
+    first_count: int
+    last_count: int
+    api: tuple[int, int]
+    worker: tuple[int, int]
+    detail: str = ""
+
+    @staticmethod
+    def growth_pct(pair: tuple[int, int]) -> float:
+        return (pair[1] - pair[0]) / pair[0] * 100
+
+
+@dataclass
+class Results:
+    rules_us: dict[str, float] = field(default_factory=dict)
+    celery: Latency | None = None
+    ceiling: Throughput | None = None
+    cached: dict[str, Throughput] = field(default_factory=dict)
+    uncached: dict[str, Latency] = field(default_factory=dict)
+    uncached_failures: dict[str, int] = field(default_factory=dict)
+    batch: BatchResult | None = None
+    memory: Memory | None = None
+
+    def cached_vs_ceiling(self, backend: str = "postgresql") -> float:
+        if backend not in self.cached or not self.ceiling:
+            return math.nan
+        return self.cached[backend].rate / self.ceiling.rate
+
+    def uncached_vs_celery(self, backend: str = "postgresql") -> float:
+        if backend not in self.uncached or not self.celery:
+            return math.nan
+        return self.uncached[backend].p50_ms / self.celery.p50_ms
+
+    def worst_rules_us(self) -> float:
+        return max(self.rules_us.values()) if self.rules_us else math.nan
+
+    def batch_seconds(self) -> float:
+        return self.batch.seconds if self.batch and self.batch.seconds is not None else math.nan
+
+    def rss_growth_pct(self) -> float:
+        if not self.memory:
+            return math.nan
+        return max(Memory.growth_pct(self.memory.api), Memory.growth_pct(self.memory.worker))
+
+
+def _mark(ok: bool | None) -> str:
+    return "—" if ok is None else ("✓" if ok else "✗")
+
+
+def _throughput(figures: Throughput) -> str:
+    failures = figures.non_2xx + figures.socket_errors
+    return (f"{figures.rate:,.0f} req/s  p50 {figures.p50_ms:.1f} ms  p99 {figures.p99_ms:.1f} ms"
+            + (f"  ({failures} failed)" if failures else ""))
+
+
+def _latency(figures: Latency) -> str:
+    return f"p50 {figures.p50_ms:.1f} ms  p99 {figures.p99_ms:.1f} ms"
+
+
+def rows(results: Results) -> list[tuple[str, str, str, str, str, str]]:
+    """(figure, measured, reference, ratio, target, ✓/✗) for every figure taken."""
+    table = []
+    ceiling = results.ceiling
+    if ceiling:
+        table.append(("1 ceiling: bare Flask + 1 Redis GET", _throughput(ceiling), "", "", "the reference", ""))
+    for backend, name in BACKENDS.items():
+        if backend in results.cached:
+            figures = results.cached[backend]
+            ratio = results.cached_vs_ceiling(backend)
+            ok = ratio >= CACHED_RATIO_TARGET and figures.p99_ms <= CACHED_P99_TARGET_MS and not figures.non_2xx
+            table.append((f"2 cached POST, {name}", _throughput(figures),
+                          f"ceiling {ceiling.rate:,.0f} req/s" if ceiling else "", f"{ratio:.2f}×",
+                          f"≥ {CACHED_RATIO_TARGET}×, p99 ≤ {CACHED_P99_TARGET_MS:.0f} ms", _mark(ok)))
+    if results.celery:
+        table.append(("3 Celery round trip: no-op delay().get()", _latency(results.celery), "", "", "the reference", ""))
+    for backend, name in BACKENDS.items():
+        if backend in results.uncached:
+            figures = results.uncached[backend]
+            ratio = results.uncached_vs_celery(backend)
+            failures = results.uncached_failures.get(backend, 0)
+            table.append((f"4 uncached POST ?wait=10, {name}",
+                          _latency(figures) + (f"  ({failures} not 200)" if failures else ""),
+                          f"Celery p50 {results.celery.p50_ms:.1f} ms" if results.celery else "", f"{ratio:.2f}×",
+                          f"p50 ≤ {UNCACHED_RATIO_TARGET}×", _mark(ratio <= UNCACHED_RATIO_TARGET and not failures)))
+    for program, micros in results.rules_us.items():
+        table.append((f"5 rules: evaluate(), {program}", f"{micros:.1f} µs/request", "", "",
+                      f"≤ {RULES_TARGET_US:.0f} µs", _mark(micros <= RULES_TARGET_US)))
+    if results.batch:
+        seconds = results.batch.seconds
+        measured = results.batch.detail if seconds is None or math.isinf(seconds) else f"{seconds:.1f} s  ({results.batch.detail})"
+        table.append(("6 batch: 10,000 CSV rows, PostgreSQL", measured, "", "", f"≤ {BATCH_TARGET_S:.0f} s",
+                      _mark(None if seconds is None else seconds <= BATCH_TARGET_S)))
+    if results.memory:
+        memory = results.memory
+        for what, pair in (("API (gunicorn, all processes)", memory.api), ("worker (Celery, all processes)", memory.worker)):
+            growth = Memory.growth_pct(pair)
+            table.append((f"7 memory: {what}", f"{pair[1] / 2**20:,.0f} MiB after {memory.last_count:,} requests"
+                          + (f" ({memory.detail})" if memory.detail else ""),
+                          f"{pair[0] / 2**20:,.0f} MiB after {memory.first_count:,}", f"{growth:+.1f}%",
+                          f"≤ {RSS_GROWTH_TARGET_PCT:.0f}% growth", _mark(growth <= RSS_GROWTH_TARGET_PCT)))
+    return table
+
+
+def render(results: Results) -> str:
+    header = ("figure", "measured", "reference (same run)", "ratio", "target", "")
+    table = [header, *rows(results)]
+    widths = [max(len(row[column]) for row in table) for column in range(len(header))]
+    lines = []
+    for index, row in enumerate(table):
+        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        if index == 0:
+            lines.append("  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def summary(results: Results) -> str:
+    """The one line scripts read: PostgreSQL figures, ratios to this run's references."""
+    return (f"bench: cached_vs_ceiling={results.cached_vs_ceiling():.2f} uncached_vs_celery={results.uncached_vs_celery():.2f} "
+            f"rules_us={results.worst_rules_us():.1f} batch10k_s={results.batch_seconds():.1f} "
+            f"rss_growth_pct={results.rss_growth_pct():.1f}")

@@ -1,0 +1,14 @@
+"""gunicorn settings, read from the environment; used by `make run`, docker-compose and `make bench`."""
+
+import os
+
+bind = f"{os.environ.get('BV_BIND_HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Threads, because POST ?wait= holds a request open while the worker runs the rules.
+worker_class = "gthread"
+threads = int(os.environ.get("BV_THREADS", "16"))
+# Longer than the longest ?wait= (30 s).
+timeout = 60
+graceful_timeout = 30
+# Off unless asked for: URLs carry no PHI, but the log costs time on every request.
+accesslog = "-" if os.environ.get("BV_ACCESS_LOG") else None

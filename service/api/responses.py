@@ -1,0 +1,10 @@
+"""JSON answers serialised once, with orjson, and never cached by a browser or proxy (they may hold PHI)."""
+
+import orjson
+from flask import Response
+
+
+def json_response(document, status: int = 200, headers=None) -> Response:
+    response = Response(orjson.dumps(document), status, headers=headers, mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response

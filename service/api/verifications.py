@@ -1,0 +1,44 @@
+"""POST /api/v1/verifications and GET /api/v1/verifications/<id>."""
+
+from uuid import UUID
+
+from schemas.queries import CreateQuerySchema, IdempotencyHeaderSchema
+from schemas.verification_request import VerificationRequestSchema
+from schemas.verification_result import QueuedVerificationSchema, VerificationSchema
+from service import verifications
+from service.api.responses import json_response
+from service.api_docs import Blueprint
+from service.auth import principal, requires
+
+blp = Blueprint(
+    "verifications",
+    __name__,
+    url_prefix="/api/v1/verifications",
+    description="What a payer will pay for the planned treatment, line by line, and why not.",
+)
+
+
+@blp.route("", methods=["POST"])
+@requires("intake")
+@blp.arguments(IdempotencyHeaderSchema, location="headers", as_kwargs=True)
+@blp.arguments(CreateQuerySchema, location="query", as_kwargs=True)
+@blp.arguments(VerificationRequestSchema)
+@blp.response(200, VerificationSchema, description="Finished: from the cache, an identical earlier request, or within `wait`.")
+@blp.alt_response(202, schema=QueuedVerificationSchema, description="Accepted; poll the Location.")
+@blp.alt_response(409, response="CONFLICT", description="Idempotency-Key reused with a different body.")
+def create(request, wait, idempotency_key):
+    """Check coverage for a patient's planned treatment."""
+    verification = verifications.submit(request, idempotency_key=idempotency_key, wait=wait, **principal())
+    document = verifications.document(verification)
+    if verification.status in verifications.FINISHED:
+        return json_response(document)
+    return json_response(document, 202, {"Location": document["links"]["self"]})
+
+
+@blp.route("/<uuid:verification_id>")
+@requires("intake")
+@blp.response(200, VerificationSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def verification(verification_id: UUID):
+    """One verification, by id."""
+    return json_response(verifications.read(verification_id))

@@ -1,0 +1,46 @@
+"""flask-smorest's Api and Blueprint, answering errors and bad bodies in the contract's shape."""
+
+import json
+
+import flask_smorest
+from webargs import core
+from webargs.flaskparser import FlaskParser, abort, is_json_request
+from werkzeug.exceptions import HTTPException
+
+from schemas.errors import ErrorSchema
+from service.errors import error_response, fields_of
+
+
+class JsonObjectParser(FlaskParser):
+    """A body must be a JSON object sent as JSON: anything else is a 400, before any field is checked."""
+
+    def load_json(self, req, schema):
+        if not is_json_request(req):
+            abort(400, message="Send the body as JSON with Content-Type: application/json.",
+                  fields={"body": ["Expected application/json."]})
+        try:
+            data = core.parse_json(req.get_data(cache=True))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            abort(400, message="The body is not valid JSON.", fields={"body": ["Not valid JSON."]})
+        if not isinstance(data, dict):
+            abort(400, message="The body must be a JSON object.", fields={"body": ["Expected a JSON object."]})
+        return data
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = JsonObjectParser()
+
+
+class ServiceApi(flask_smorest.Api):
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error: HTTPException):
+        data = getattr(error, "data", None) or {}
+        fields = data.get("fields")
+        if fields is None and "messages" in data:
+            fields = fields_of(data)
+        if error.code == 422:
+            message = data.get("message") or "Some fields are not valid: " + ", ".join(sorted(fields or {})) + "."
+        else:
+            message = data.get("message") or error.description
+        return error_response(error.code, message, fields, headers=data.get("headers"))

@@ -1,0 +1,294 @@
+"""Batches: many appointments checked at once, from a CSV or a JSON list; their progress and results.
+
+Every row is validated with the same schema as a single verification. Bad rows are reported by
+row and field and the good ones still run: they become verifications with the batch's id and
+their row number, inserted together and evaluated by a task per chunk. Progress is counted from
+those rows, so a task that runs twice never counts twice.
+"""
+
+import csv
+import heapq
+import io
+import uuid
+
+import orjson
+from flask import current_app, url_for
+from marshmallow import ValidationError
+from sqlalchemy import func, select, update
+
+from schemas.verification_request import VerificationRequestSchema
+from service import exports, verifications
+from service.errors import flatten_messages, reject
+from service.extensions import db
+from service.models import Batch, Verification, utcnow
+
+# CSV column -> request field. The contract's columns first; the rest are optional extras.
+COLUMN_PATHS = {
+    "first_name": "patient.first_name",
+    "last_name": "patient.last_name",
+    "date_of_birth": "patient.date_of_birth",
+    "program": "coverage.program",
+    "carrier": "coverage.carrier",
+    "plan_type": "coverage.plan_type",
+    "member_id": "coverage.member_id",
+    "group_number": "coverage.group_number",
+    "network_status": "coverage.network_status",
+    "date_of_service": "date_of_service",
+    "sessions": "sessions",
+    "veteran": "patient.veteran",
+    "relationship": "coverage.relationship",
+    "beneficiary_category": "coverage.beneficiary_category",
+    "coverage_start": "coverage.coverage_start",
+    "coverage_end": "coverage.coverage_end",
+    "authorization_type": "coverage.authorization.type",
+    "authorization_number": "coverage.authorization.number",
+    "authorization_valid_from": "coverage.authorization.valid_from",
+    "authorization_valid_to": "coverage.authorization.valid_to",
+    "approved_visits": "coverage.authorization.approved_visits",
+    "used_visits": "coverage.authorization.used_visits",
+    "scheduled_on": "scheduled_on",
+}
+# `;`-separated lists.
+LIST_PATHS = {"diagnoses": "diagnoses", "approved_codes": "coverage.authorization.approved_codes"}
+# `;`-separated, one per service: service line field -> column.
+LINE_COLUMNS = {"code": "services", "charge": "charges", "units": "units"}
+REQUIRED_COLUMNS = ("first_name", "last_name", "date_of_birth", "services")
+CSV_TYPES = ("text/csv", "application/csv", "text/plain")
+
+_PATH_COLUMNS = {path: column for column, path in (COLUMN_PATHS | LIST_PATHS).items()}
+_schema = VerificationRequestSchema()
+
+
+def accept(mimetype: str, data: bytes, *, callback_url=None, api_key_id=None, staff_user_id=None) -> Batch:
+    """Read, validate and queue an upload; the batch, with its bad rows listed."""
+    if mimetype in CSV_TYPES:
+        records = read_csv(data)
+    elif mimetype == "application/json":
+        records = read_json(data)
+    else:
+        reject(415, "Send the batch as text/csv or as a JSON list (application/json).",
+               fields={"body": ["Expected text/csv or application/json."]})
+    by_column = mimetype != "application/json"
+    good, errors = [], []
+    for row, body, problems in records:
+        try:
+            request = _schema.load(body) if body is not None else None
+        except ValidationError as error:
+            problems = _merge(problems, flatten_messages(error.messages))
+        if problems:
+            errors.append({"row": row, "fields": _by_column(problems) if by_column else problems})
+        else:
+            good.append((row, request))
+    if not good:
+        reject(422, "No row of the batch is valid.",
+               fields={f"{error['row']}.{field}": messages for error in errors for field, messages in error["fields"].items()})
+    batch = Batch(id=uuid.uuid4(), total=len(records), errors=errors, callback_url=callback_url,
+                  api_key_id=api_key_id, staff_user_id=staff_user_id)
+    db.session.add(batch)
+    db.session.flush()
+    verifications.submit_many(good, batch_id=batch.id, api_key_id=api_key_id, staff_user_id=staff_user_id)
+    return batch
+
+
+def _merge(first: dict, second: dict) -> dict:
+    merged = {field: list(messages) for field, messages in first.items()}
+    for field, messages in second.items():
+        merged.setdefault(field, []).extend(messages)
+    return merged
+
+
+def _check_size(count: int) -> None:
+    limit = current_app.config["BATCH_MAX_ROWS"]
+    if count > limit:
+        reject(413, f"A batch holds at most {limit:,} rows; send the rest in another batch.",
+               fields={"body": [f"At most {limit} rows."]})
+
+
+def read_csv(data: bytes) -> list[tuple[int, dict, dict]]:
+    """(row, request body, problems the schema cannot see) per CSV record; row 1 is the line after the header."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        reject(400, "The CSV is not UTF-8 text.", fields={"body": ["Not UTF-8."]})
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [name.strip().lower() for name in reader.fieldnames or ()]
+    if missing := [column for column in REQUIRED_COLUMNS if column not in header]:
+        reject(422, "The CSV header lacks required columns.",
+               fields={"header": [f"Missing: {', '.join(missing)}. Expected: " + ",".join(COLUMN_PATHS) + "…"]})
+    reader.fieldnames = header
+    records = []
+    for record in reader:
+        _check_size(len(records) + 1)
+        records.append((reader.line_num - 1, *csv_body(record)))
+    if not records:
+        reject(422, "The batch has no rows.", fields={"body": ["No rows after the header."]})
+    return records
+
+
+def read_json(data: bytes) -> list[tuple[int, dict | None, dict]]:
+    """(row, request body or None when the item is no object, problems) per item of a JSON list; row 1 is the first."""
+    try:
+        items = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        reject(400, "The body is not valid JSON.", fields={"body": ["Not valid JSON."]})
+    if not isinstance(items, list) or not items:
+        reject(422, "Send a JSON list of verification requests.", fields={"body": ["Expected a non-empty list."]})
+    _check_size(len(items))
+    return [
+        (row, item, {}) if isinstance(item, dict) else (row, None, {"body": ["Expected a JSON object."]})
+        for row, item in enumerate(items, start=1)
+    ]
+
+
+def _items(value: str | None) -> list[str]:
+    value = (value or "").strip()
+    return [part.strip() for part in value.split(";")] if value else []
+
+
+def _put(body: dict, path: str, value) -> None:
+    *parents, last = path.split(".")
+    for part in parents:
+        body = body.setdefault(part, {})
+    body[last] = value
+
+
+def csv_body(record: dict) -> tuple[dict, dict]:
+    """One CSV record as a request body (strings: the schema converts them), and problems of its lists."""
+    body, problems = {"patient": {}, "coverage": {}}, {}
+    for column, path in COLUMN_PATHS.items():
+        if value := (record.get(column) or "").strip():
+            _put(body, path, value)
+    for column, path in LIST_PATHS.items():
+        if values := _items(record.get(column)):
+            _put(body, path, values)
+    lines = {field: _items(record.get(column)) for field, column in LINE_COLUMNS.items()}
+    count = len(lines["code"])
+    for field in ("charge", "units"):
+        if lines[field] and len(lines[field]) != count:
+            problems[LINE_COLUMNS[field]] = [
+                f"{len(lines[field])} values for {count} services: give one per service, or leave one empty."
+            ]
+    body["services"] = [
+        {"code": code} | {field: lines[field][index] for field in ("charge", "units")
+                          if index < len(lines[field]) and lines[field][index]}
+        for index, code in enumerate(lines["code"])
+    ]
+    return body, problems
+
+
+def _by_column(problems: dict) -> dict:
+    """Schema error paths as the CSV columns a person would fix: services.1.charge -> charges (service 2)."""
+    columns: dict[str, list[str]] = {}
+    for path, messages in problems.items():
+        column, prefix = _column_of(path)
+        columns.setdefault(column, []).extend(prefix + message for message in messages)
+    return columns
+
+
+def _column_of(path: str) -> tuple[str, str]:
+    if path in _PATH_COLUMNS:
+        return _PATH_COLUMNS[path], ""
+    parts = path.split(".")
+    if parts[0] == "services" and len(parts) == 3 and parts[1].isdigit():
+        return LINE_COLUMNS.get(parts[2], "services"), f"service {int(parts[1]) + 1}: "
+    *list_path, index = parts
+    if index.isdigit() and ".".join(list_path) in _PATH_COLUMNS:
+        return _PATH_COLUMNS[".".join(list_path)], f"item {int(index) + 1}: "
+    if path == "coverage.authorization":
+        return "authorization_type", ""
+    return path, ""
+
+
+def get(batch_id) -> Batch:
+    batch = db.session.get(Batch, batch_id)
+    if batch is None:
+        reject(404, "No batch has that id.")
+    return batch
+
+
+def complete_finished(verification_ids) -> list:
+    """Mark complete the batches of these just-finished verifications that have no row left to run;
+    each batch is completed exactly once. The ids of the batches completed by this call."""
+    batch_ids = db.session.scalars(
+        select(Verification.batch_id).distinct().where(
+            Verification.id.in_(list(verification_ids)), Verification.batch_id.is_not(None)
+        )
+    ).all()
+    completed = []
+    for batch_id in batch_ids:
+        unfinished = db.session.scalar(
+            select(func.count()).where(Verification.batch_id == batch_id, Verification.status.in_(verifications.UNFINISHED))
+        )
+        if unfinished:
+            continue
+        if db.session.execute(
+            update(Batch).where(Batch.id == batch_id, Batch.completed_at.is_(None)).values(completed_at=utcnow())
+        ).rowcount:
+            completed.append(batch_id)
+        db.session.commit()
+    return completed
+
+
+def progress(batch: Batch) -> dict:
+    """Counts from the rows themselves: done (answered, failed or rejected), failed, and per determination."""
+    counts = db.session.execute(
+        select(Verification.status, Verification.determination, func.count())
+        .where(Verification.batch_id == batch.id)
+        .group_by(Verification.status, Verification.determination)
+    ).all()
+    rejected = len(batch.errors or ())
+    by_determination: dict[str, int] = {}
+    failed = started = 0
+    for status, determination, count in counts:
+        if status == "complete":
+            by_determination[determination] = by_determination.get(determination, 0) + count
+        elif status == "failed":
+            failed += count
+        elif status == "running":
+            started += count
+    done = rejected + failed + sum(by_determination.values())
+    status = "complete" if done >= batch.total else "running" if done > rejected or started else "queued"
+    return {"status": status, "total": batch.total, "done": done, "rejected": rejected, "failed": failed,
+            "by_determination": by_determination}
+
+
+def links(batch: Batch) -> dict:
+    path = url_for("batches.batch", batch_id=batch.id)
+    return {"self": path, "csv": f"{path}?format=csv"}
+
+
+def document(batch: Batch, *, page: int = 1, per_page: int = 100) -> dict:
+    """The batch's progress and, a page at a time in row order, its rows' verifications."""
+    items = db.session.scalars(
+        select(Verification).where(Verification.batch_id == batch.id)
+        .order_by(Verification.batch_row).limit(per_page).offset((page - 1) * per_page)
+    ).all() if per_page else []
+    return {
+        "id": str(batch.id),
+        **progress(batch),
+        "created_at": verifications.timestamp(batch.created_at),
+        "completed_at": verifications.timestamp(batch.completed_at),
+        "errors": batch.errors or [],
+        "page": page,
+        "per_page": per_page,
+        "items": [verifications.document(item) | {"row": item.batch_row} for item in items],
+        "links": links(batch),
+    }
+
+
+def accepted(batch: Batch) -> dict:
+    """The 202 answer: the batch's id, state and bad rows."""
+    status = progress(batch)
+    return {"id": str(batch.id), "status": status["status"], "total": batch.total, "rejected": status["rejected"],
+            "errors": batch.errors or [], "links": links(batch)}
+
+
+def csv_lines(batch: Batch):
+    """The results as CSV text, one line per row (rejected rows too), in row order, streamed."""
+    stored = exports.in_slices(
+        select(Verification).where(Verification.batch_id == batch.id).order_by(Verification.batch_row)
+    )
+    answered = ((item.batch_row, exports.summary(item)) for item in stored)
+    rejected = ((error["row"], exports.rejected(error)) for error in batch.errors or ())
+    rows = (line | {"row": row} for row, line in heapq.merge(answered, rejected, key=lambda pair: pair[0]))
+    return exports.csv_lines(("row", *exports.COLUMNS), rows)

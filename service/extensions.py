@@ -1,0 +1,20 @@
+"""The extensions, created once here and bound to an app in `create_app()`."""
+
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import DeclarativeBase
+
+from service.api_docs import ServiceApi
+from service.redis_store import RedisStore
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+api = ServiceApi()
+redis_store = RedisStore()
+csrf = CSRFProtect()

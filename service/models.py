@@ -1,0 +1,160 @@
+"""The tables: verifications with their denial reasons, API keys, staff users, batches, webhook deliveries and the audit trail."""
+
+import uuid
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class ApiKey(db.Model):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The public part of the key, used to find the row; the rest is only ever stored hashed.
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+
+
+class StaffUser(db.Model):
+    """A person who signs in to the console; the password is stored only as an argon2 hash."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    disabled_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+
+
+class Batch(db.Model):
+    """Many appointments checked at once; each good row is a verification with this batch_id."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[uuid.UUID] = mapped_column(db.Uuid, primary_key=True, default=uuid.uuid4)
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    # Set once, by whichever worker finishes the last row: the batch webhook goes out exactly then.
+    completed_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Rows uploaded, good and bad.
+    total: Mapped[int] = mapped_column(default=0)
+    # The bad rows: [{"row": 7, "fields": {"member_id": ["…"]}}]; messages never quote the value.
+    errors: Mapped[list] = mapped_column(JSON, default=list)
+    callback_url: Mapped[str | None] = mapped_column(String(2000))
+
+
+class Verification(db.Model):
+    __tablename__ = "verifications"
+    __table_args__ = (
+        UniqueConstraint("api_key_id", "idempotency_key", name="uq_verifications_idempotency"),
+        Index("ix_verifications_created_at", "created_at"),
+        Index("ix_verifications_fingerprint_status", "fingerprint", "status"),
+        Index("ix_verifications_batch_row", "batch_id", "batch_row"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(db.Uuid, primary_key=True, default=uuid.uuid4)
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    # HMAC of the client's Idempotency-Key header, scoped to the API key.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    # HMAC of the canonical request alone (idempotency compares bodies with it) ...
+    request_digest: Mapped[str] = mapped_column(String(64))
+    # ... and with the rule versions: the cache key, shared by identical requests.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    cached: Mapped[bool] = mapped_column(default=False)
+    attempts: Mapped[int] = mapped_column(default=0)
+    # When a task was last sent for it (or it joined an identical request's task); NULL: none was,
+    # the broker being down. The sweep re-queues it when NULL, or when this is too long ago.
+    dispatched_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    # The validated request in its canonical JSON form. It holds PHI: never log it.
+    request: Mapped[dict] = mapped_column(JSON)
+    program: Mapped[str | None] = mapped_column(String(16), index=True)
+    carrier: Mapped[str | None] = mapped_column(String(100))
+    determination: Mapped[str | None] = mapped_column(String(32), index=True)
+    rule_module: Mapped[str | None] = mapped_column(String(64))
+    rule_version: Mapped[str | None] = mapped_column(String(64))
+    result: Mapped[dict | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(String(500))
+    # Who asked: an API key or a signed-in staff user.
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    batch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("batches.id"))
+    # The row of the batch upload this verification came from (1 = the first appointment).
+    batch_row: Mapped[int | None]
+    # Where the finished result is POSTed (an allowlisted host).
+    callback_url: Mapped[str | None] = mapped_column(String(2000))
+
+    denials: Mapped[list["VerificationDenial"]] = relationship(
+        back_populates="verification", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class VerificationDenial(db.Model):
+    """One CARC (with its RARC) a verification's result gave, for billing's filters and counts."""
+
+    __tablename__ = "verification_denials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    verification_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("verifications.id", ondelete="CASCADE"), index=True
+    )
+    carc: Mapped[str] = mapped_column(String(8), index=True)
+    rarc: Mapped[str | None] = mapped_column(String(8))
+    description: Mapped[str] = mapped_column(String(300))
+
+    verification: Mapped[Verification] = relationship(back_populates="denials")
+
+
+class WebhookDelivery(db.Model):
+    """One POST of a finished verification or batch to its callback_url, retried until it lands or gives up."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    # verification.completed or batch.completed
+    event: Mapped[str] = mapped_column(String(40))
+    verification_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("verifications.id", ondelete="CASCADE"), index=True
+    )
+    batch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    # Whose secret signs it.
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # pending | delivered | failed
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    delivered_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+class AuditEvent(db.Model):
+    """Who created or read which verification, and when: ids only (no PHI), kept after the verification is purged."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow, index=True)
+    # create | read | list (shown in a page of billing's search)
+    action: Mapped[str] = mapped_column(String(16))
+    # No foreign key: the event outlives the verification it names.
+    verification_id: Mapped[uuid.UUID] = mapped_column(db.Uuid, index=True)
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    # A staff user signed in to the web console (users.id; no foreign key, like verification_id).
+    staff_user_id: Mapped[int | None] = mapped_column(index=True)

@@ -1,0 +1,25 @@
+"""Billing's pages: the verifications table with filters, denial-reason chart and CSV export (/billing),
+and one verification with its rule trace."""
+
+from flask import Blueprint, render_template
+
+from service.pages.intake import DETERMINATIONS, PROGRAM_NAMES, result_context
+from service.staff import page_requires
+
+blp = Blueprint("billing_pages", __name__)
+
+
+@blp.route("/billing")
+@page_requires("billing")
+def review():
+    return render_template(
+        "billing.html",
+        programs=list(PROGRAM_NAMES.items()),
+        determinations=[(value, label) for value, (label, *_) in DETERMINATIONS.items()],
+    )
+
+
+@blp.route("/billing/verifications/<uuid:verification_id>")
+@page_requires("billing")
+def verification(verification_id):
+    return render_template("billing_verification.html", **result_context(verification_id))

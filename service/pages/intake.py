@@ -1,0 +1,103 @@
+"""Intake's pages: the verification form (/intake), its result, the print view, the Good Faith Estimate,
+and the batch upload (/batches)."""
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, render_template
+
+import workers.rules
+from schemas import verification_request as request_fields
+from schemas.batches import CSV_HEADER
+from service import verifications
+from service.pages import presets
+from service.staff import page_requires
+from workers.rules.catalog import FEE_SCHEDULE_NAME
+
+blp = Blueprint("intake", __name__)
+
+PROGRAM_NAMES = {
+    "va_ccn": "VA Community Care Network",
+    "tricare": "TRICARE",
+    "commercial": "Commercial insurance",
+    "self_pay": "Self-pay (no insurance billed)",
+}
+DETERMINATIONS = {
+    "covered": ("Covered", "✓", "Every line is payable as things stand."),
+    "authorization_required": ("Authorization required", "!", "Payable only once a referral or prior authorization is on file."),
+    "partially_covered": ("Partially covered", "◐", "Some lines are payable, some are not."),
+    "not_covered": ("Not covered", "✕", "No line is payable by this payer."),
+    "self_pay": ("Self-pay", "$", "No insurance is billed: the patient pays; give the Good Faith Estimate."),
+    "needs_review": ("Needs review", "?", "The rules cannot decide: a person must look."),
+}
+
+
+def _pairs(values) -> list[tuple[str, str]]:
+    return [(value, value.replace("_", " ").capitalize()) for value in values]
+
+
+def form_choices() -> dict:
+    """What the form's pickers offer: the known carriers by program, and each field's allowed values."""
+    return {
+        "programs": list(PROGRAM_NAMES.items()),
+        "carriers": [
+            (carrier["name"], PROGRAM_NAMES.get(program["program"], program["program"]))
+            for program in workers.rules.payer_directory()
+            for carrier in program["carriers"]
+        ],
+        "plan_types": ("PPO", "HMO", "EPO", "POS", "HDHP", "PRIME", "SELECT"),
+        "relationships": _pairs(request_fields.RELATIONSHIPS),
+        "network_statuses": _pairs(request_fields.NETWORK_STATUSES),
+        "authorization_types": [("va_referral", "VA referral"), ("prior_authorization", "Prior authorization"),
+                                ("referral", "Referral (TRICARE or HMO)")],
+        "beneficiary_categories": _pairs(request_fields.BENEFICIARY_CATEGORIES),
+        "presets": presets.presets(),
+        "fee_schedule": FEE_SCHEDULE_NAME,
+    }
+
+
+def result_context(verification_id) -> dict:
+    verification = verifications.get(verification_id)
+    return {"verification": verification, "v": verifications.document(verification), "determinations": DETERMINATIONS,
+            "programs": PROGRAM_NAMES}
+
+
+@blp.route("/intake")
+@page_requires("intake")
+def console():
+    return render_template("intake.html", today=date.today().isoformat(), **form_choices())
+
+
+@blp.route("/intake/verifications/<uuid:verification_id>/result")
+@page_requires("intake")
+def result(verification_id):
+    """The result as an HTML fragment, for the form's page to show in place."""
+    return render_template("result_fragment.html", **result_context(verification_id))
+
+
+@blp.route("/intake/verifications/<uuid:verification_id>/print")
+@page_requires("intake")
+def print_view(verification_id):
+    context = result_context(verification_id)
+    return render_template("print.html", patient=context["verification"].request["patient"], **context)
+
+
+@blp.route("/intake/verifications/<uuid:verification_id>/good-faith-estimate")
+@page_requires("intake")
+def good_faith_estimate(verification_id):
+    """The self-pay Good Faith Estimate to print and give the patient: the clinic from configuration,
+    the patient's name and date of birth from the stored request."""
+    context = result_context(verification_id)
+    estimate = context["v"].get("good_faith_estimate")
+    if not estimate:
+        abort(404)
+    config = current_app.config
+    provider = {"name": config["CLINIC_NAME"], "npi": config["CLINIC_NPI"], "tin": config["CLINIC_TIN"],
+                "address": config["CLINIC_ADDRESS"]}
+    return render_template("good_faith_estimate.html", estimate=estimate, provider=provider,
+                           patient=context["verification"].request["patient"], issued=date.today().isoformat(), **context)
+
+
+@blp.route("/batches")
+@page_requires("intake")
+def batch_upload():
+    return render_template("batches.html", csv_header=CSV_HEADER)

@@ -1,0 +1,129 @@
+"""Finished results in Redis, keyed by the request's fingerprint (an HMAC: no PHI in any key or value).
+
+Also the two pieces that let identical requests share one task: an in-flight marker per
+fingerprint, and a pub/sub channel on which the task announces that it is done. Each has a
+form for many fingerprints at once (a batch), sent in one round trip.
+
+Redis only speeds things up: while it is down a look-up is a miss, a store or an announcement
+is skipped, and a wait reads the verification's row instead. Only claiming raises, because a
+request that cannot be queued must be left for the sweep.
+"""
+
+import functools
+import logging
+import time
+from collections.abc import Iterable
+
+import orjson
+import redis.exceptions
+from flask import current_app
+
+from service.extensions import redis_store
+
+log = logging.getLogger(__name__)
+
+# Longer than any task may run, so a marker left by a killed worker clears itself.
+INFLIGHT_SECONDS = 600
+UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+# How often a wait reads the row while Redis cannot tell it the task is done.
+POLL_SECONDS = 0.25
+
+
+def _or_skip(function):
+    """Run `function`; while Redis is unavailable, log that and answer None (a miss, nothing stored)."""
+
+    @functools.wraps(function)
+    def degraded(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except UNAVAILABLE as error:
+            log.warning("cache unavailable (%s): %s skipped", type(error).__name__, function.__name__)
+            return None
+
+    return degraded
+
+
+def get(fingerprint: str) -> dict | None:
+    return get_many([fingerprint]).get(fingerprint)
+
+
+def get_many(fingerprints: Iterable[str]) -> dict[str, dict]:
+    """The cached results among `fingerprints`, by fingerprint (none while Redis is unavailable)."""
+    fingerprints = list(fingerprints)
+    if not fingerprints:
+        return {}
+    try:
+        raws = redis_store.client.mget([redis_store.key("result", fingerprint) for fingerprint in fingerprints])
+    except UNAVAILABLE as error:
+        log.warning("cache unavailable (%s): get_many skipped", type(error).__name__)
+        return {}
+    return {fingerprint: orjson.loads(raw) for fingerprint, raw in zip(fingerprints, raws, strict=True) if raw}
+
+
+@_or_skip
+def put_many(results: dict[str, dict]) -> None:
+    ttl = current_app.config["CACHE_TTL_SECONDS"]
+    with redis_store.client.pipeline(transaction=False) as pipe:
+        for fingerprint, result in results.items():
+            pipe.set(redis_store.key("result", fingerprint), orjson.dumps(result), ex=ttl)
+        pipe.execute()
+
+
+def claim(fingerprint: str, verification_id: str) -> bool:
+    """True if no identical request is being worked on; the caller then owns the task."""
+    return fingerprint in claim_many({fingerprint: verification_id})
+
+
+def claim_many(owners: dict) -> set[str]:
+    """Claim each fingerprint for its verification id; the fingerprints this call now owns."""
+    with redis_store.client.pipeline(transaction=False) as pipe:
+        for fingerprint, verification_id in owners.items():
+            pipe.set(redis_store.key("inflight", fingerprint), str(verification_id), nx=True, ex=INFLIGHT_SECONDS)
+        answers = pipe.execute()
+    return {fingerprint for fingerprint, claimed in zip(owners, answers, strict=True) if claimed}
+
+
+@_or_skip
+def release_many(fingerprints: Iterable[str]) -> None:
+    keys = [redis_store.key("inflight", fingerprint) for fingerprint in fingerprints]
+    if keys:
+        redis_store.client.delete(*keys)
+
+
+@_or_skip
+def announce_many(fingerprints: Iterable[str]) -> None:
+    with redis_store.client.pipeline(transaction=False) as pipe:
+        for fingerprint in fingerprints:
+            pipe.publish(redis_store.key("done", fingerprint), b"1")
+        pipe.execute()
+
+
+def wait(fingerprint: str, seconds: float, is_done) -> bool:
+    """Block until the task for `fingerprint` announces it is done or `seconds` pass; True when done.
+
+    `is_done()` is asked once after subscribing, so a result that landed before the
+    subscription is not missed; without Redis it is asked every POLL_SECONDS instead.
+    """
+    deadline = time.monotonic() + seconds
+    pubsub = redis_store.client.pubsub(ignore_subscribe_messages=True)
+    try:
+        pubsub.subscribe(redis_store.key("done", fingerprint))
+        if is_done():
+            return True
+        while (remaining := deadline - time.monotonic()) > 0:
+            if pubsub.get_message(timeout=remaining) is not None:
+                return True
+        return is_done()
+    except UNAVAILABLE as error:
+        log.warning("cache unavailable (%s): waiting by reading the verification", type(error).__name__)
+        return _poll(deadline, is_done)
+    finally:
+        pubsub.close()
+
+
+def _poll(deadline: float, is_done) -> bool:
+    while not is_done():
+        if (remaining := deadline - time.monotonic()) <= 0:
+            return False
+        time.sleep(min(POLL_SECONDS, remaining))
+    return True

@@ -1,0 +1,98 @@
+// Shared by the console's pages: calling the API with the staff session, and showing its field errors.
+
+const csrfToken = () => document.querySelector('meta[name="csrf-token"]').content;
+
+// The API with the session cookie (never a key); unsafe methods carry the page's CSRF token.
+export async function api(path, { method = "GET", body, contentType = "application/json" } = {}) {
+  const headers = { Accept: "application/json" };
+  if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
+  let payload;
+  if (body !== undefined) {
+    headers["Content-Type"] = contentType;
+    payload = contentType === "application/json" ? JSON.stringify(body) : body;
+  }
+  const response = await fetch(path, { method, headers, body: payload, credentials: "same-origin" });
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  return { status: response.status, ok: response.ok, data, headers: response.headers };
+}
+
+export function say(text) {
+  document.getElementById("status").textContent = text;
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// What to tell a person when the API says no for a reason other than their input.
+export function problemText(result) {
+  if (result.status === 401) return "Your sign-in has ended. Sign in again (your entries stay on this page until you leave it).";
+  if (result.status === 403) return (result.data && result.data.error && result.data.error.message) || "Your account cannot do this.";
+  if (result.data && result.data.error) return result.data.error.message;
+  return `The service answered ${result.status}. Try again in a moment.`;
+}
+
+function labelOf(element) {
+  return element.labels && element.labels.length ? element.labels[0].textContent.trim() : element.name;
+}
+
+export function clearErrors(form) {
+  for (const message of form.querySelectorAll(".field-error")) message.remove();
+  for (const element of form.querySelectorAll("[aria-invalid]")) {
+    element.removeAttribute("aria-invalid");
+    const describedBy = (element.getAttribute("aria-describedby") || "").split(" ").filter((id) => !id.endsWith("-error"));
+    if (describedBy.length) element.setAttribute("aria-describedby", describedBy.join(" "));
+    else element.removeAttribute("aria-describedby");
+  }
+  for (const field of form.querySelectorAll(".field-invalid")) field.classList.remove("field-invalid");
+  const summary = form.querySelector("#form-errors");
+  summary.hidden = true;
+  summary.replaceChildren();
+}
+
+// Each message next to its field (found by `locate(path)`), and all of them in a summary at the top.
+export function showErrors(form, message, fields, locate) {
+  const summary = form.querySelector("#form-errors");
+  const heading = document.createElement("h2");
+  heading.textContent = message;
+  const list = document.createElement("ul");
+  for (const [path, messages] of Object.entries(fields || {})) {
+    const text = messages.join(" ");
+    const element = locate(path);
+    const item = document.createElement("li");
+    if (element && element.id) {
+      const note = document.createElement("p");
+      note.className = "field-error";
+      note.id = `${element.id}-error`;
+      note.textContent = text;
+      const field = element.closest(".field") || element.parentElement;
+      field.classList.add("field-invalid");
+      field.append(note);
+      element.setAttribute("aria-invalid", "true");
+      const describedBy = (element.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      element.setAttribute("aria-describedby", [...describedBy, note.id].join(" "));
+      const link = document.createElement("a");
+      link.href = `#${element.id}`;
+      link.textContent = `${labelOf(element)}: ${text}`;
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        element.focus();
+      });
+      item.append(link);
+    } else {
+      item.textContent = `${path}: ${text}`;
+    }
+    list.append(item);
+  }
+  summary.replaceChildren(heading, list);
+  summary.hidden = false;
+  summary.focus();
+}
+
+// A problem that belongs to no field: shown in the summary alone.
+export function showProblem(form, text) {
+  showErrors(form, text, {}, () => null);
+}

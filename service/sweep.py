@@ -1,0 +1,66 @@
+"""The sweep: queue again every verification whose task was lost, so each accepted one completes.
+
+A task is lost when the broker was down as the request was saved, when Redis restarted without
+its data, or when a worker died holding the message. Such a verification stays `queued` (or
+`running`), and an identical request that joined it as a follower waits on the same lost task.
+The sweep takes no notice of the in-flight marker: the task is idempotent and finishes a
+verification exactly once (a conditional UPDATE), so a second delivery costs one look-up.
+"""
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+
+from service.extensions import db
+from service.models import Verification, utcnow
+from service.verifications import BROKER_UNAVAILABLE, enqueue
+
+log = logging.getLogger(__name__)
+
+UNFINISHED = ("queued", "running")
+# A verification whose evaluation was started this often without finishing (its worker killed each
+# time, or the time limit hit) is failed rather than queued again.
+MAX_ATTEMPTS = 5
+EXHAUSTED = "It could not be evaluated after several attempts; it has been logged for review."
+
+
+def requeue_lost(after_seconds: float, limit: int = 500) -> int:
+    """Queue one task per group of identical lost verifications; returns how many verifications it covers."""
+    now = utcnow()
+    lost = db.session.execute(
+        select(Verification.id, Verification.fingerprint, Verification.attempts)
+        .where(
+            Verification.status.in_(UNFINISHED),
+            or_(Verification.dispatched_at.is_(None), Verification.dispatched_at < now - timedelta(seconds=after_seconds)),
+        )
+        .order_by(Verification.created_at)
+        .limit(limit)
+    ).all()
+    exhausted = [row.id for row in lost if row.attempts >= MAX_ATTEMPTS]
+    if exhausted:
+        log.error("failing %d verifications after %d attempts each", len(exhausted), MAX_ATTEMPTS)
+        db.session.execute(
+            update(Verification)
+            .where(Verification.id.in_(exhausted), Verification.status.in_(UNFINISHED))
+            .values(status="failed", completed_at=now, error=EXHAUSTED)
+        )
+    groups: dict[str, list] = {}
+    for row in lost:
+        if row.attempts < MAX_ATTEMPTS:
+            groups.setdefault(row.fingerprint, []).append(row.id)
+    sent, tasks = [], 0
+    for ids in groups.values():
+        try:
+            enqueue(ids[0])
+        except BROKER_UNAVAILABLE as error:
+            log.warning("sweep stopped: broker unavailable (%s)", type(error).__name__)
+            break
+        sent.extend(ids)
+        tasks += 1
+    if sent:
+        db.session.execute(update(Verification).where(Verification.id.in_(sent)).values(dispatched_at=now))
+    db.session.commit()
+    if groups:
+        log.info("sweep queued %d lost verifications again (%d tasks)", len(sent), tasks)
+    return len(sent)

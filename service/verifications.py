@@ -1,0 +1,357 @@
+"""Verifications: accepting a request (or a batch of them), running the rule modules, and reading results back.
+
+A request is written to the database before anything is queued, so nothing accepted is
+lost if Redis or a worker goes away; a task only ever gets row ids.
+"""
+
+import logging
+import uuid
+from datetime import timezone
+
+import kombu.exceptions
+import orjson
+import redis.exceptions
+from flask import current_app, url_for
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+import workers.rules
+from schemas.verification_request import VerificationRequestSchema
+from service import audit, eligibility, result_cache
+from service.errors import reject, where
+from service.extensions import db
+from service.models import Verification, VerificationDenial, utcnow
+from service.signing import sign
+
+log = logging.getLogger(__name__)
+
+_request_schema = VerificationRequestSchema()
+FINISHED = ("complete", "failed")
+UNFINISHED = ("queued", "running")
+# What sending a task raises while Redis (the broker) is down.
+BROKER_UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, kombu.exceptions.OperationalError)
+EVALUATION_FAILED = "The rule modules could not evaluate this request; it has been logged for review."
+
+
+def canonical(request: dict) -> dict:
+    """The validated request in its JSON form: what is stored, hashed, and given to the rules."""
+    return _request_schema.dump(eligibility.merged(request))
+
+
+def fingerprints(request_json: dict) -> tuple[str, str]:
+    """(digest of the request alone, digest of the request with the rule versions): the second is the cache key."""
+    request_digest = sign("request", orjson.dumps(request_json, option=orjson.OPT_SORT_KEYS))
+    return request_digest, sign("result", f"{request_digest}:{workers.rules.rules_version()}".encode())
+
+
+def _new_row(request: dict, **columns) -> dict:
+    """The columns of a new, queued verification of a validated request."""
+    request_json = canonical(request)
+    request_digest, fingerprint = fingerprints(request_json)
+    return {
+        "id": uuid.uuid4(),
+        "status": "queued",
+        "created_at": utcnow(),
+        "cached": False,
+        "attempts": 0,
+        "request": request_json,
+        "request_digest": request_digest,
+        "fingerprint": fingerprint,
+        "carrier": request_json["coverage"].get("carrier"),
+        "callback_url": request.get("callback_url"),
+        **columns,
+    }
+
+
+def _result_columns(result: dict, *, cached: bool) -> dict:
+    """The columns a finished result fills."""
+    return {
+        "status": "complete",
+        "completed_at": utcnow(),
+        "cached": cached,
+        "result": result,
+        "program": result.get("program"),
+        "determination": result.get("determination"),
+        "rule_module": result.get("rule_module"),
+        "rule_version": result.get("rule_version"),
+    }
+
+
+def submit(request: dict, *, api_key_id=None, staff_user_id=None, idempotency_key=None, wait=0) -> Verification:
+    """Accept a validated request: answer from the cache, join an identical request in flight, or queue it."""
+    verification = Verification(**_new_row(request, api_key_id=api_key_id, staff_user_id=staff_user_id))
+    scope = api_key_id if api_key_id is not None else f"user:{staff_user_id}"
+    idempotency = sign("idempotency", f"{scope}:{idempotency_key}".encode()) if idempotency_key else None
+    if idempotency and (earlier := _by_idempotency_key(api_key_id, idempotency, verification.request_digest)):
+        audit.record("read", [earlier.id])
+        return _waited(earlier, wait)
+    verification.idempotency_key = idempotency
+
+    fingerprint = verification.fingerprint
+    cached = result_cache.get(fingerprint)
+    if cached is not None:
+        record_result(verification, cached, cached=True)
+    else:
+        verification.dispatched_at = utcnow()
+    db.session.add(verification)
+    audit.add("create", [verification.id])
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another call with the same Idempotency-Key committed first: answer with its verification.
+        db.session.rollback()
+        return _waited(_by_idempotency_key(api_key_id, idempotency, verification.request_digest), wait)
+    if cached is not None:
+        _finished([verification.id])
+        return verification
+
+    try:
+        if result_cache.claim(fingerprint, str(verification.id)):
+            enqueue(verification.id)
+        elif (cached := result_cache.get(fingerprint)) is not None:
+            # The identical request finished between our cache look-up and the claim.
+            _finished(_finish_all({fingerprint: cached}, cached=True))
+            db.session.refresh(verification)
+    except BROKER_UNAVAILABLE as error:
+        log.warning("verification %s saved but not queued (%s); the sweep will queue it",
+                    verification.id, type(error).__name__)
+        undispatched(verification.id)
+        return verification
+    return _waited(verification, wait)
+
+
+def submit_many(requests: list[tuple[int, dict]], *, batch_id, api_key_id=None, staff_user_id=None) -> None:
+    """Accept many validated (row, request) pairs of a batch: one insert, the cache asked in one round trip,
+    identical requests sharing one evaluation, and one task per chunk of rows."""
+    rows = [
+        _new_row(request, batch_id=batch_id, batch_row=row, api_key_id=api_key_id, staff_user_id=staff_user_id)
+        for row, request in requests
+    ]
+    cached = result_cache.get_many({row["fingerprint"] for row in rows})
+    denials, leaders, now = [], {}, utcnow()
+    for row in rows:
+        if (result := cached.get(row["fingerprint"])) is not None:
+            row.update(_result_columns(result, cached=True))
+            denials.extend(denial | {"verification_id": row["id"]} for denial in denial_rows(result))
+        else:
+            row["dispatched_at"] = now
+            leaders.setdefault(row["fingerprint"], row["id"])
+    if rows:
+        db.session.execute(insert(Verification), rows)
+    if denials:
+        db.session.execute(insert(VerificationDenial), denials)
+    audit.add("create", [row["id"] for row in rows])
+    db.session.commit()
+
+    try:
+        claimed = result_cache.claim_many(leaders)
+        joined = [fingerprint for fingerprint in leaders if fingerprint not in claimed]
+        finished = _finish_all(result_cache.get_many(joined), cached=True) if joined else []
+        size = current_app.config["BATCH_CHUNK_SIZE"]
+        ids = [leaders[fingerprint] for fingerprint in leaders if fingerprint in claimed]
+        for start in range(0, len(ids), size):
+            enqueue_many(ids[start:start + size])
+    except BROKER_UNAVAILABLE as error:
+        log.warning("batch %s saved but not all queued (%s); the sweep will queue it", batch_id, type(error).__name__)
+        undispatched(*leaders.values())
+        finished = []
+    _finished([row["id"] for row in rows if row["status"] == "complete"] + finished)
+
+
+def enqueue(verification_id) -> None:
+    _send("workers.tasks.verify", str(verification_id))
+
+
+def enqueue_many(verification_ids) -> None:
+    _send("workers.tasks.verify_many", [str(verification_id) for verification_id in verification_ids])
+
+
+def _send(task: str, argument) -> None:
+    celery = current_app.extensions["celery"]
+    celery.tasks[task].apply_async(args=[argument], queue=current_app.config["CELERY_QUEUE"])
+
+
+def undispatched(*verification_ids) -> None:
+    """Note that no task is coming for these verifications, so the sweep queues them at its next run."""
+    db.session.execute(
+        update(Verification).where(Verification.id.in_(verification_ids)).values(dispatched_at=None)
+    )
+    db.session.commit()
+
+
+def _by_idempotency_key(api_key_id, idempotency, request_digest) -> Verification | None:
+    earlier = db.session.scalar(
+        select(Verification).where(
+            Verification.api_key_id == api_key_id, Verification.idempotency_key == idempotency
+        )
+    )
+    if earlier is not None and earlier.request_digest != request_digest:
+        reject(409, "This Idempotency-Key was already used with a different body.",
+               fields={"Idempotency-Key": ["Already used with a different body."]})
+    return earlier
+
+
+def _waited(verification: Verification, seconds: float) -> Verification:
+    if seconds <= 0 or verification.status in FINISHED:
+        return verification
+
+    def is_done():
+        db.session.refresh(verification)
+        return verification.status in FINISHED
+
+    result_cache.wait(verification.fingerprint, seconds, is_done)
+    db.session.refresh(verification)
+    return verification
+
+
+def run(verification_id) -> None:
+    """Evaluate one queued verification (the verify task's body); a finished one is never evaluated again."""
+    run_many([verification_id])
+
+
+def run_many(verification_ids) -> None:
+    """Evaluate queued verifications (a task's body), each distinct request once, and finish every row
+    waiting on the same requests; rows already finished are never evaluated again."""
+    pending = db.session.execute(
+        select(Verification.id, Verification.fingerprint, Verification.request).where(
+            Verification.id.in_(verification_ids), Verification.status.in_(UNFINISHED)
+        )
+    ).all()
+    if not pending:
+        return
+    db.session.execute(
+        update(Verification)
+        .where(Verification.id.in_([row.id for row in pending]), Verification.status.in_(UNFINISHED))
+        .values(status="running", attempts=Verification.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    results, failed = {}, set()
+    for row in pending:
+        if row.fingerprint in results or row.fingerprint in failed:
+            continue
+        try:
+            results[row.fingerprint] = workers.rules.evaluate(row.request)
+        except Exception as error:
+            # The request is valid (the schema passed it), so this is a bug in a rule module. Log where it
+            # happened but not the exception's message, which may quote the request (PHI).
+            log.error("rule evaluation failed for verification %s: %s at %s", row.id, type(error).__name__, where(error))
+            failed.add(row.fingerprint)
+    finished = _finish_all(results, cached=False) + _fail_all(failed, EVALUATION_FAILED)
+    result_cache.put_many(results)
+    # A follower that joined while we stored the results, but before the cache had them, is finished here.
+    finished += _finish_all(results, cached=False)
+    fingerprints_done = [*results, *failed]
+    result_cache.release_many(fingerprints_done)
+    result_cache.announce_many(fingerprints_done)
+    _finished(finished)
+
+
+def record_result(verification: Verification, result: dict, *, cached: bool) -> None:
+    """Fill a new (not yet saved) verification with a finished result."""
+    for column, value in _result_columns(result, cached=cached).items():
+        setattr(verification, column, value)
+    verification.denials = [VerificationDenial(**denial) for denial in denial_rows(result)]
+
+
+def _finish_all(results: dict[str, dict], *, cached: bool) -> list:
+    """Finish every saved, unfinished verification of these fingerprints, each exactly once (only the call
+    that moves a row out of queued/running writes it); the ids it finished."""
+    if not results:
+        return []
+    waiting = db.session.execute(
+        select(Verification.id, Verification.fingerprint).where(
+            Verification.fingerprint.in_(list(results)), Verification.status.in_(UNFINISHED)
+        )
+    ).all()
+    finished = []
+    for verification_id, fingerprint in waiting:
+        result = results[fingerprint]
+        moved = db.session.execute(
+            update(Verification)
+            .where(Verification.id == verification_id, Verification.status.in_(UNFINISHED))
+            .values(**_result_columns(result, cached=cached))
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if moved:
+            finished.append(verification_id)
+            db.session.add_all(
+                VerificationDenial(**denial, verification_id=verification_id) for denial in denial_rows(result)
+            )
+    db.session.commit()
+    return finished
+
+
+def _fail_all(fingerprints_failed, message: str) -> list:
+    """Fail the verifications and every identical one waiting on them: the same request fails the same way."""
+    if not fingerprints_failed:
+        return []
+    condition = (Verification.fingerprint.in_(list(fingerprints_failed)), Verification.status.in_(UNFINISHED))
+    failing = db.session.scalars(select(Verification.id).where(*condition)).all()
+    db.session.execute(
+        update(Verification)
+        .where(Verification.id.in_(failing), *condition)
+        .values(status="failed", completed_at=utcnow(), error=message)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return failing
+
+
+def _finished(verification_ids) -> None:
+    """What follows a verification's end: its webhook, and its batch's completion."""
+    if not verification_ids:
+        return
+    from service import batches, webhooks  # both build on this module
+
+    webhooks.verifications_finished(verification_ids)
+    webhooks.batches_finished(batches.complete_finished(verification_ids))
+
+
+def denial_rows(result: dict) -> list[dict]:
+    """The denial reasons of a result as verification_denials columns, for billing's filters and counts."""
+    return [
+        {"carc": reason["carc"], "rarc": reason.get("rarc"), "description": reason.get("description", "")[:300]}
+        for reason in result.get("denial_reasons") or ()
+    ]
+
+
+def timestamp(moment) -> str | None:
+    """ISO 8601 in UTC; SQLite hands back naive datetimes, which were stored as UTC."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.isoformat(timespec="seconds") + "Z"
+
+
+def document(verification: Verification) -> dict:
+    """The contract's JSON for one verification: its state, and the rule modules' result once complete."""
+    doc = {
+        "id": str(verification.id),
+        "status": verification.status,
+        "created_at": timestamp(verification.created_at),
+        "completed_at": timestamp(verification.completed_at),
+        "cached": verification.cached,
+        "links": {"self": url_for("verifications.verification", verification_id=verification.id)},
+    }
+    if verification.result:
+        doc.update(verification.result)
+    if verification.status == "failed":
+        doc["error"] = {"code": "evaluation_failed", "message": verification.error}
+    return doc
+
+
+def get(verification_id) -> Verification:
+    verification = db.session.get(Verification, verification_id)
+    if verification is None:
+        reject(404, "No verification has that id.")
+    return verification
+
+
+def read(verification_id) -> dict:
+    """One verification's document, for the caller of this request; the read goes in the audit trail."""
+    verification = get(verification_id)
+    doc = document(verification)
+    audit.record("read", [verification.id])
+    return doc

@@ -1,0 +1,318 @@
+"""271 in, 270 out, FHIR out: through HTTP, a real Celery worker and both databases."""
+
+import logging
+
+import pytest
+from fhir.resources.R4B.coverageeligibilityresponse import CoverageEligibilityResponse
+
+from schemas.eligibility import EligibilityResponseSchema
+from schemas.verification_result import VerificationSchema
+from service.coverage_eligibility import check_bindings
+from service.x12.inquiry import read_270
+from tests.x12.documents import IDENTIFIERS, document, pyx12_errors, replaced
+
+CLINIC = {"CLINIC_NPI": "1234567893", "CLINIC_NAME": "Serenity Ketamine Clinic", "CLINIC_TIN": "12-3456789"}
+MARISOL = {"first_name": "Marisol", "last_name": "Quintero-Hale", "date_of_birth": "1985-04-12"}
+
+
+def request_with(name, patient=MARISOL, member_id="W284619037", carrier="Aetna", services=None, **coverage):
+    return {
+        "patient": patient,
+        "coverage": {"carrier": carrier, "plan_type": "POS", "member_id": member_id,
+                     "eligibility_271": document(name), **coverage},
+        "services": services or [{"code": "90837", "units": 1, "charge": 200.0}],
+        "sessions": 4,
+        "diagnoses": ["F33.1"],
+        "date_of_service": "2026-12-01",
+    }
+
+
+SCENARIOS = {
+    "active": request_with("active-behavioral-health.271", network_status="in_network"),
+    "out_of_network": request_with("active-behavioral-health.271", network_status="out_of_network"),
+    "psychiatric_visit": request_with("active-behavioral-health.271", network_status="in_network",
+                                      services=[{"code": "99214", "units": 1, "charge": 180.0}]),
+    "inactive": request_with("inactive.271", {"first_name": "Theodore", "last_name": "Brannigan", "date_of_birth": "1972-09-30"}, "H77120455"),
+    "dependent": request_with("dependent.271", {"first_name": "Tobi", "last_name": "Okonkwo-Reyes", "date_of_birth": "2009-06-22"},
+                              "UHC99104387", carrier="UnitedHealthcare", relationship="child", network_status="in_network"),
+    "rejected": request_with("rejected-subscriber.271", {"first_name": "June", "last_name": "Vanterpool", "date_of_birth": "1990-02-02"}, "CGN551200"),
+}
+
+
+@pytest.fixture
+def verified(client, auth, celery_worker):
+    """Submit a scenario with ?wait=10 and return the finished result."""
+    def submit(name, **changes):
+        payload = {**SCENARIOS[name], **changes}
+        response = client.post("/api/v1/verifications?wait=10", json=payload, headers=auth())
+        assert response.status_code == 200, response.json
+        assert VerificationSchema().validate(response.json) == {}
+        return response.json
+    return submit
+
+
+# -- the 271 with a verification ----------------------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_active_coverage_is_covered_with_the_271s_figures(verified):
+    result = verified("active")
+
+    assert result["determination"] == "covered"
+    assert result["benefits_source"] == "271"
+    assert set(result["benefit_sources"].values()) == {"271"}
+    # Deductible left 1250: the first six 200.00 sessions' allowed go to it; four sessions here.
+    assert result["estimate"]["total"] == {"patient": 800.0, "payer": 0.0, "allowed": 800.0, "non_covered": 0.0}
+    assert result["eligibility"]["status"] == "active"
+
+
+@pytest.mark.e2e
+def test_out_of_network_twins_change_the_estimate(verified):
+    inside, outside = verified("active", sessions=12), verified("out_of_network", sessions=12)
+
+    assert inside["eligibility"]["figures"]["copay"]["value"] == "40.00"
+    assert outside["eligibility"]["figures"]["copay"]["value"] == "75.00"
+    assert outside["estimate"]["total"]["patient"] > inside["estimate"]["total"]["patient"]
+
+
+@pytest.mark.e2e
+def test_a_service_type_the_271_flags_needs_authorization(verified):
+    result = verified("psychiatric_visit")
+
+    assert result["determination"] == "authorization_required"
+    assert result["lines"][0]["authorization_required"] is True
+
+
+@pytest.mark.e2e
+def test_inactive_coverage_is_not_covered(verified):
+    result = verified("inactive")
+
+    assert result["determination"] == "not_covered"
+    assert {reason["carc"] for reason in result["denial_reasons"]} == {"27"}
+
+
+@pytest.mark.e2e
+def test_a_dependents_271_is_read_for_the_dependent(verified):
+    result = verified("dependent")
+
+    assert result["determination"] == "covered"
+    assert result["eligibility"]["patient_loop"] == "2100D"
+    assert result["benefits_source"] == "271"
+    assert any("OPTUM BEHAVIORAL HEALTH" in note for note in result["notes"])
+
+
+@pytest.mark.e2e
+def test_a_rejection_needs_review(verified):
+    result = verified("rejected")
+
+    assert result["determination"] == "needs_review"
+    texts = " ".join(r["text"] for r in result["requirements"] if r["kind"] == "eligibility_confirmation")
+    assert "AAA 72" in texts and "Invalid/Missing Subscriber/Insured ID" in texts
+
+
+def test_a_malformed_271_is_a_422_naming_the_segment_and_nothing_from_it(client, auth, caplog):
+    payload = request_with("active-behavioral-health.271")
+    payload["coverage"]["eligibility_271"] = replaced(document("active-behavioral-health.271"), "SE*36*", "SE*35*")
+
+    with caplog.at_level(logging.DEBUG):
+        response = client.post("/api/v1/verifications", json=payload, headers=auth())
+
+    assert response.status_code == 422
+    error = response.json["error"]
+    assert error["fields"]["coverage.eligibility_271"] == [
+        "segment SE at position 36: SE01 says 35 segments, but the transaction set has 36 (ST to SE)."
+    ]
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert not [value for value in IDENTIFIERS if value in response.get_data(as_text=True).upper() or value in logged.upper()]
+
+
+@pytest.mark.parametrize("text", ["", "x" * 300_001])
+def test_an_empty_or_huge_271_is_a_422(client, auth, text):
+    payload = request_with("active-behavioral-health.271")
+    payload["coverage"]["eligibility_271"] = text
+
+    response = client.post("/api/v1/verifications", json=payload, headers=auth())
+
+    assert response.status_code in (413, 422)
+    if response.status_code == 422:
+        assert "coverage.eligibility_271" in response.json["error"]["fields"]
+
+
+def test_the_summary_cannot_be_sent_by_a_client(client, auth):
+    payload = request_with("active-behavioral-health.271")
+    payload["coverage"]["eligibility"] = {"status": "active"}
+
+    response = client.post("/api/v1/verifications", json=payload, headers=auth())
+
+    assert response.status_code == 422
+    assert "coverage.eligibility" in response.json["error"]["fields"]
+
+
+@pytest.mark.e2e
+def test_no_identifier_from_the_271_reaches_the_logs(client, auth, celery_worker, caplog):
+    with caplog.at_level(logging.DEBUG):
+        for name in ("active", "dependent", "rejected"):
+            payload = {**SCENARIOS[name], "sessions": 7}
+            assert client.post("/api/v1/verifications?wait=10", json=payload, headers=auth()).status_code == 200
+    logged = " ".join(record.getMessage() for record in caplog.records).upper()
+
+    assert not [value for value in IDENTIFIERS if value in logged]
+
+
+# -- the standalone reader ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("content_type", ["application/edi-x12", "text/plain"])
+def test_a_pasted_271_is_read_as_text(client, auth, content_type):
+    response = client.post("/api/v1/eligibility/271", data=document("dependent.271"),
+                           headers={**auth(), "Content-Type": content_type})
+
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    view = response.json
+    assert EligibilityResponseSchema().validate(view) == {}
+    [subscriber] = view["subscribers"]
+    assert subscriber["member_id"] == "UHC99104387"
+    assert subscriber["dependents"][0]["first_name"] == "TOBI"
+    assert subscriber["dependents"][0]["benefits"][1]["entities"][0]["name"] == "OPTUM BEHAVIORAL HEALTH"
+
+
+def test_a_pasted_271_is_read_from_json(client, auth):
+    response = client.post("/api/v1/eligibility/271", json={"x12": document("payer-unavailable.271")}, headers=auth())
+
+    assert response.status_code == 200
+    assert response.json["payers"][0]["rejections"][0]["code"] == "42"
+
+
+def test_a_malformed_pasted_271_names_the_segment(client, auth):
+    text = replaced(document("active-behavioral-health.271"), "HL*3*2*22*0", "HL*3*1*22*0")
+
+    response = client.post("/api/v1/eligibility/271", data=text, headers={**auth(), "Content-Type": "text/plain"})
+
+    assert response.status_code == 422
+    messages = response.json["error"]["fields"]["x12"]
+    assert messages[0].startswith("segment HL at position 8: HL02 must name the information receiver")
+
+
+@pytest.mark.parametrize(
+    "kwargs, status",
+    [({"data": "<x/>", "content_type": "application/xml"}, 415), ({"json": ["x"]}, 400), ({"json": {"text": "x"}}, 422)],
+)
+def test_the_reader_refuses_other_bodies(client, auth, kwargs, status):
+    response = client.post("/api/v1/eligibility/271", headers=auth(), **kwargs)
+
+    assert response.status_code == status
+    assert response.json["error"]["fields"]
+
+
+def test_the_reader_needs_a_key(client):
+    assert client.post("/api/v1/eligibility/271", data="ISA", content_type="text/plain").status_code == 401
+
+
+# -- the 270 ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def clinic(app, monkeypatch):
+    for key, value in CLINIC.items():
+        monkeypatch.setitem(app.config, key, value)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("name", ["active", "dependent", "inactive", "rejected"])
+def test_the_270_of_a_stored_verification_reads_back(client, auth, verified, clinic, name):
+    result = verified(name)
+
+    response = client.get(f"/api/v1/verifications/{result['id']}/x12-270", headers=auth())
+
+    assert response.status_code == 200
+    assert response.mimetype == "application/edi-x12"
+    assert response.headers["Cache-Control"] == "no-store"
+    text = response.get_data(as_text=True)
+    assert pyx12_errors(text) == []
+    inquiry = read_270(text)
+    patient = SCENARIOS[name]["patient"]
+    asked = inquiry.dependent or inquiry.subscriber
+    assert (asked.last_name, asked.first_name) == (patient["last_name"].upper(), patient["first_name"].upper())
+    assert asked.birth_date.isoformat() == patient["date_of_birth"]
+    assert inquiry.subscriber.member_id == SCENARIOS[name]["coverage"]["member_id"]
+    assert (inquiry.dependent is not None) == (name == "dependent")
+    assert inquiry.provider_npi == CLINIC["CLINIC_NPI"]
+    assert inquiry.service_types[:2] == ("30", "MH")
+    assert client.get(f"/api/v1/verifications/{result['id']}/x12-270", headers=auth()).get_data(as_text=True) == text
+
+
+@pytest.mark.e2e
+def test_without_a_clinic_npi_the_270_is_a_409(client, auth, verified, monkeypatch, app):
+    result = verified("active")
+    monkeypatch.setitem(app.config, "CLINIC_NPI", "")
+
+    response = client.get(f"/api/v1/verifications/{result['id']}/x12-270", headers=auth())
+
+    assert response.status_code == 409
+    assert "BV_CLINIC_NPI" in response.json["error"]["message"]
+
+
+def test_the_270_of_an_unknown_verification_is_a_404(client, auth):
+    assert client.get("/api/v1/verifications/3f0c0c5e-1111-4222-8333-444455556666/x12-270", headers=auth()).status_code == 404
+
+
+# -- FHIR ---------------------------------------------------------------------------------------
+
+
+def fhir_of(client, auth, verification_id):
+    response = client.get(f"/api/v1/verifications/{verification_id}/fhir", headers=auth())
+    assert response.status_code == 200
+    assert response.mimetype == "application/fhir+json"
+    assert response.headers["Cache-Control"] == "no-store"
+    resource = CoverageEligibilityResponse.model_validate(response.json)
+    check_bindings(resource)
+    return response.json
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_every_scenario_is_a_valid_coverage_eligibility_response(client, auth, verified, name):
+    result = verified(name)
+
+    resource = fhir_of(client, auth, result["id"])
+
+    items = resource["insurance"][0]["item"]
+    assert len(items) == len(result["lines"])
+    for item, line in zip(items, result["lines"], strict=True):
+        assert item["productOrService"]["coding"][0]["code"] == line["code"]
+        assert item["excluded"] is (line["determination"] == "not_covered")
+        assert item["authorizationRequired"] is line["authorization_required"]
+
+
+@pytest.mark.e2e
+def test_fhir_carries_the_271s_benefits_and_whether_coverage_is_in_force(client, auth, verified):
+    active = fhir_of(client, auth, verified("active")["id"])
+    inactive = fhir_of(client, auth, verified("inactive")["id"])
+
+    assert active["outcome"] == "complete" and active["insurance"][0]["inforce"] is True
+    benefits = {b["type"]["coding"][0]["code"]: b for b in active["insurance"][0]["item"][0]["benefit"]}
+    assert benefits["deductible"]["allowedMoney"] == {"value": 1500.0, "currency": "USD"}
+    assert benefits["deductible"]["usedMoney"]["value"] == 250.0
+    assert benefits["copay"]["allowedMoney"]["value"] == 40.0
+    assert inactive["insurance"][0]["inforce"] is False
+    assert inactive["insurance"][0]["item"][0]["excluded"] is True
+
+
+@pytest.mark.e2e
+def test_fhir_reports_an_aaa_rejection_as_an_error(client, auth, verified):
+    resource = fhir_of(client, auth, verified("rejected")["id"])
+
+    assert resource["outcome"] == "error"
+    [error] = resource["error"]
+    assert error["code"]["coding"][0] == {"system": "https://codesystem.x12.org/005010/901", "code": "72",
+                                          "display": "Invalid/Missing Subscriber/Insured ID"}
+
+
+def test_the_openapi_document_covers_the_new_endpoints(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+
+    assert "post" in paths["/api/v1/eligibility/271"]
+    assert "application/edi-x12" in paths["/api/v1/eligibility/271"]["post"]["requestBody"]["content"]
+    assert "get" in paths["/api/v1/verifications/{verification_id}/x12-270"]
+    assert "get" in paths["/api/v1/verifications/{verification_id}/fhir"]

@@ -1,0 +1,71 @@
+"""CSV export of billing's verification search: the same filters, every match, no patient identifiers."""
+
+import csv
+import io
+
+import pytest
+
+from service import verifications
+from service.extensions import db
+from service.models import Verification
+from tests.api.conftest import result
+
+
+def exported(client, auth, **params) -> tuple[object, list[dict]]:
+    response = client.get("/api/v1/verifications", query_string={"format": "csv", **params}, headers=auth("billing"))
+    assert response.status_code == 200
+    return response, list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_csv_follows_the_filters_and_is_not_paged(client, auth, history):
+    response, rows = exported(client, auth, carc="55", per_page=1)
+
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="verifications-')
+    assert response.headers["Cache-Control"] == "no-store"
+    assert len(rows) == 3
+    assert all("55" in row["carcs"].split(";") for row in rows)
+    assert {row["program"] for row in rows} == {"commercial", "tricare"}
+
+
+def test_accept_text_csv_asks_for_csv_and_json_stays_the_default(client, auth, history):
+    as_csv = client.get("/api/v1/verifications", query_string={"program": "va_ccn"},
+                        headers={**auth("billing"), "Accept": "text/csv"})
+    text = as_csv.get_data(as_text=True)
+    as_json = client.get("/api/v1/verifications", headers={**auth("billing"), "Accept": "*/*"})
+
+    assert as_csv.mimetype == "text/csv" and len(text.strip().splitlines()) == 3
+    assert as_json.mimetype == "application/json" and as_json.json["total"] == 7
+
+
+def test_csv_carries_billing_columns_and_no_patient_identifiers(client, auth, history):
+    response, rows = exported(client, auth)
+    text = response.get_data(as_text=True)
+
+    assert {"id", "created_at", "program", "carrier", "determination", "carcs", "total_patient", "total_payer"} <= set(rows[0])
+    for identifier in ("Dana", "Reyes", "1979-03-14", "123456789"):
+        assert identifier not in text
+
+
+def test_a_cell_a_spreadsheet_would_run_is_quoted(app, client, auth, clean_verifications):
+    with app.app_context():
+        verification = Verification(request={"coverage": {}}, request_digest="d" * 64, fingerprint="f" * 64,
+                                    carrier='=HYPERLINK("http://evil.example","x")')
+        verifications.record_result(verification, result("commercial", "not_covered", "55"), cached=False)
+        db.session.add(verification)
+        db.session.commit()
+
+    _, rows = exported(client, auth)
+
+    assert rows[0]["carrier"].startswith("'=")
+
+
+def test_csv_needs_the_billing_role(client, auth):
+    assert client.get("/api/v1/verifications?format=csv", headers=auth("intake")).status_code == 403
+
+
+@pytest.mark.parametrize("value", ["xml", "CSV"])
+def test_unknown_format_is_a_422(client, auth, value):
+    response = client.get("/api/v1/verifications", query_string={"format": value}, headers=auth("billing"))
+
+    assert response.status_code == 422 and "format" in response.json["error"]["fields"]

@@ -1,0 +1,29 @@
+"""`celery -A tests.faults.slow_worker worker`: the service's own worker, with each rule evaluation
+taking BV_TEST_EVALUATION_SECONDS longer, so a test can kill it while it holds verifications.
+
+BV_TEST_CELERY (JSON) adds Celery settings, e.g. a short broker visibility timeout.
+BV_TEST_FAILING_MEMBER_ID: a request with this member id makes the rules raise an error that
+quotes the request, as a careless bug would.
+"""
+
+import json
+import os
+import time
+
+import workers.rules
+from service import create_app
+
+flask_app = create_app({"CELERY": json.loads(os.environ.get("BV_TEST_CELERY") or "{}")})
+celery_app = flask_app.extensions["celery"]
+
+_evaluate = workers.rules.evaluate
+
+
+def _slow_evaluate(request):
+    time.sleep(float(os.environ.get("BV_TEST_EVALUATION_SECONDS") or 0))
+    if request["coverage"].get("member_id") == os.environ.get("BV_TEST_FAILING_MEMBER_ID"):
+        raise ValueError(f"cannot evaluate {request}")
+    return _evaluate(request)
+
+
+workers.rules.evaluate = _slow_evaluate

@@ -1,0 +1,116 @@
+"""Browser fixtures: Debian's Chromium, headless, driven by Playwright, against the live server and a real worker.
+
+Screenshots go to tests/artifacts/ (not committed). No browser is ever downloaded: the tests use
+/usr/bin/chromium, which `make test` installs with apt-get when it is missing.
+"""
+
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+# Chromium on a machine with no network: keep it from trying to reach Google's services.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+# The policy the pages must work under: scripts and styles from the site's own files only, nothing inline.
+STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium).")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def console_server(app):
+    """The app behind a real HTTP server, every answer under a strict Content-Security-Policy."""
+    server = make_server("127.0.0.1", 0, StrictPolicy(app), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+class StrictPolicy:
+    """WSGI middleware adding STRICT_CSP, so an inline script or style shows up as a policy violation."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        def start(status, headers, exc_info=None):
+            return start_response(status, [*headers, ("Content-Security-Policy", STRICT_CSP)], exc_info)
+
+        return self.app(environ, start)
+
+
+@pytest.fixture
+def page(browser, console_server, celery_worker, backend):
+    """A fresh browser context (no cookies) on the live server; errors and policy violations fail the test."""
+    context = browser.new_context(base_url=console_server, accept_downloads=True, locale="en-US",
+                                  viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.on("console", lambda message: "Content Security Policy" in message.text and page.errors.append(message.text))
+    page.backend = backend
+    yield page
+    context.close()
+    assert not page.errors, f"JavaScript errors or policy violations on the page: {page.errors}"
+
+
+
+def screenshot(page, name: str, shown=None) -> Path:
+    """A full-page screenshot of `shown` (a pop-up of `page`, say), or of `page` itself."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}-{page.backend}.png"
+    (shown or page).screenshot(path=str(path), full_page=True)
+    return path
+
+
+def record_timing(name: str, seconds: float, backend: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    with open(ARTIFACTS / "timings.txt", "a") as timings:
+        timings.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')}\t{name}\t{backend}\t{seconds:.2f} s\n")
+
+
+def sign_in(page, login: tuple[str, str], path: str = "/intake") -> None:
+    page.goto(path)
+    page.get_by_label("Username").fill(login[0])
+    page.get_by_label("Password").fill(login[1])
+    page.get_by_role("button", name="Sign in").click()
+    wait_for_path(page, path)
+
+
+def wait_for_path(page, path: str) -> None:
+    page.wait_for_url(lambda url: urlsplit(url).path == path)
+
+
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
+    .filter((element) => element.type !== 'hidden')
+    .filter((element) => !(element.labels && [...element.labels].some((label) => label.textContent.trim())))
+    .map((element) => element.outerHTML)"""
+
+
+def assert_every_field_labelled(page) -> None:
+    """Every input, select and textarea has a <label> with words in it."""
+    assert page.evaluate(UNLABELLED) == []

@@ -1,0 +1,239 @@
+"""Commercial rules, one carrier row each (policies/commercial/*.toml)."""
+
+import pytest
+
+from tests.rules.builders import (
+    BENEFITS,
+    KETAMINE_IV,
+    PRIOR_AUTHORIZATION,
+    PSYCHOTHERAPY,
+    SPRAVATO,
+    carcs,
+    determinations,
+    kinds,
+    line,
+    line_carcs,
+    notes,
+    outcome,
+    requirement_texts,
+    run,
+)
+
+
+def authorization(**changes):
+    return dict(PRIOR_AUTHORIZATION, **changes)
+
+
+@pytest.mark.parametrize(
+    "carrier, carc",
+    [
+        ("Aetna", "55"),
+        ("Anthem Blue Cross", "55"),
+        ("Blue Shield of California", "55"),
+        ("Cigna", "55"),
+        ("UnitedHealthcare", "56"),
+        ("Kaiser Permanente", "55"),
+        ("Health Net", "55"),
+        ("Blue Cross Blue Shield", "55"),
+        ("Acme Mutual Health", "55"),
+    ],
+)
+def test_iv_ketamine_for_ptsd_is_not_covered_with_the_carriers_carc_and_therapy_is(carrier, carc):
+    result = run("commercial", coverage__carrier=carrier, coverage__program=None)
+    assert determinations(result) == {"96365": "not_covered", "96366": "not_covered", "J3490": "not_covered", "90834": "covered"}
+    assert result["determination"] == "partially_covered"
+    assert carcs(result) == {carc}
+    assert result["denial_reasons"][0]["codes"] == ["96365", "96366", "J3490"]
+    assert result["off_label"]["drug"] == "ketamine"
+    assert "informed_consent" in kinds(result)
+
+
+def test_aetna_cites_its_ketamine_bulletin():
+    result = run("commercial")
+    assert "CPB 0938" in result["denial_reasons"][0]["explanation"]
+    assert "0938" in result["policy"]["source"] or "0938" in result["policy"]["name"]
+
+
+def test_im_ketamine_falls_with_the_drug():
+    result = run("commercial", services=[{"code": "96372", "charge": 300}, {"code": "J3490", "charge": 45}])
+    assert result["determination"] == "not_covered"
+    assert line(result, "96372")["drug"] == "ketamine"
+
+
+def test_ketamine_without_a_psychiatric_diagnosis_needs_review():
+    result = run("commercial", diagnoses=["G89.29"], services=KETAMINE_IV)
+    assert result["determination"] == "needs_review"
+    assert outcome(result, "commercial.ketamine") == "fail"
+
+
+def test_infusion_billed_without_its_drug_needs_review():
+    result = run("commercial", services=[{"code": "96365", "charge": 500}])
+    assert result["determination"] == "needs_review"
+    assert outcome(result, "commercial.administration_has_drug") == "fail"
+
+
+@pytest.mark.parametrize(
+    "changes, expected, carc",
+    [
+        ({"diagnoses": ["F43.12"]}, {"96365": "not_covered", "J3490": "not_covered"}, "55"),
+        ({}, {"96365": "authorization_required", "J3490": "authorization_required"}, "197"),
+        ({"coverage__authorization": authorization()}, {"96365": "covered", "J3490": "covered"}, None),
+        ({"coverage__authorization": authorization(valid_to="2026-11-15")}, {"96365": "authorization_required"}, "197"),
+        ({"coverage__authorization": authorization(approved_visits=4)}, {"96365": "authorization_required"}, "198"),
+        ({"coverage__authorization": authorization(), "services": [{"code": "96372", "charge": 300}, {"code": "J3490", "charge": 45}]},
+         {"96372": "not_covered", "J3490": "not_covered"}, "55"),
+    ],
+    ids=["ptsd", "trd-no-pa", "trd-pa", "pa-expired", "pa-exceeded", "im-route"],
+)
+def test_bcbs_massachusetts_covers_iv_ketamine_for_trd_with_prior_authorization(changes, expected, carc):
+    changes = {"diagnoses": ["F33.2"], "services": KETAMINE_IV, **changes}
+    result = run("commercial", coverage__carrier="BCBSMA", **changes)
+    for code, determination in expected.items():
+        assert line(result, code)["determination"] == determination
+    assert carcs(result) == ({carc} if carc else set())
+    if carc == "197":
+        assert "four antidepressants" in requirement_texts(result, "prior_authorization")
+
+
+@pytest.mark.parametrize(
+    "changes, determination, carc",
+    [
+        ({}, "authorization_required", "197"),
+        ({"coverage__authorization": authorization()}, "covered", None),
+        ({"coverage__authorization": authorization(approved_codes=["J0013"])}, "covered", None),
+        ({"coverage__authorization": authorization(approved_codes=["90834"])}, "authorization_required", "284"),
+        ({"coverage__authorization": authorization(used_visits=10)}, "authorization_required", "198"),
+        ({"coverage__authorization": authorization(valid_from="2027-01-01")}, "authorization_required", "197"),
+        ({"coverage__authorization": authorization(type="va_referral")}, "authorization_required", "197"),
+        ({"diagnoses": ["F43.10"]}, "not_covered", "167"),
+        ({"diagnoses": ["F43.10", "F33.2"]}, "authorization_required", "197"),
+        ({"patient__date_of_birth": "2010-01-01"}, "not_covered", "188"),
+    ],
+    ids=["no-pa", "pa", "pa-lists-drug", "pa-other-code", "pa-exceeded", "pa-not-yet", "va-referral", "ptsd-only", "ptsd-and-depression", "under-18"],
+)
+def test_spravato_follows_labelled_indication_age_and_prior_authorization(changes, determination, carc):
+    changes = {"diagnoses": ["F33.2"], "services": SPRAVATO, **changes}
+    result = run("commercial", coverage__carrier="Cigna", **changes)
+    assert result["determination"] == determination
+    assert line_carcs(result, "J0013") == line_carcs(result, "G2082") == ([carc] if carc else [])
+
+
+def test_spravato_prior_authorization_requirement_lists_the_criteria():
+    result = run("commercial", coverage__carrier="Cigna", services=SPRAVATO, diagnoses=["F33.2"])
+    text = requirement_texts(result, "prior_authorization")
+    for criterion in ("18 or older", "two antidepressants", "REMS", "document the history"):
+        assert criterion in text
+    assert "documented" in notes(result)
+
+
+def test_spravato_requirement_never_echoes_the_birth_date():
+    result = run("commercial", coverage__carrier="Cigna", services=SPRAVATO, diagnoses=["F33.2"])
+    assert "1979" not in str(result)
+
+
+@pytest.mark.parametrize(
+    "carrier, plan_type, network_status, determination, carc",
+    [
+        ("Aetna", "HMO", "out_of_network", "not_covered", "242"),
+        ("Aetna", "EPO", "out_of_network", "not_covered", "242"),
+        ("Aetna", "PPO", "out_of_network", "covered", None),
+        ("Aetna", "POS", "out_of_network", "covered", None),
+        ("Aetna", None, "out_of_network", "needs_review", None),
+        ("Aetna", "HDHP", "out_of_network", "needs_review", None),
+        ("Aetna", "HMO", "unknown", "covered", None),
+        ("Aetna", "HMO", "in_network", "covered", None),
+        ("Kaiser Permanente", "PPO", "out_of_network", "not_covered", "242"),
+    ],
+)
+def test_network_rules_by_plan_type(carrier, plan_type, network_status, determination, carc):
+    result = run("commercial", coverage__carrier=carrier, coverage__plan_type=plan_type,
+                 coverage__network_status=network_status, services=PSYCHOTHERAPY, diagnoses=["F33.1"])
+    assert result["determination"] == determination
+    assert carcs(result) == ({carc} if carc else set())
+
+
+def test_out_of_network_behavioral_denial_mentions_sb_855():
+    result = run("commercial", coverage__plan_type="HMO", coverage__network_status="out_of_network", services=PSYCHOTHERAPY)
+    assert "SB 855" in notes(result)
+
+
+def test_unknown_network_status_asks_to_confirm_it():
+    result = run("commercial", coverage__network_status="unknown", services=PSYCHOTHERAPY)
+    assert "network" in requirement_texts(result, "eligibility_confirmation")
+
+
+def test_ppo_out_of_network_says_out_of_network_coinsurance():
+    result = run("commercial", coverage__network_status="out_of_network", services=PSYCHOTHERAPY)
+    assert "out-of-network coinsurance" in notes(result)
+
+
+@pytest.mark.parametrize(
+    "dates, carc",
+    [({"coverage__coverage_start": "2027-01-01"}, "26"), ({"coverage__coverage_end": "2026-11-30"}, "27")],
+)
+def test_date_outside_coverage_denies_every_line(dates, carc):
+    result = run("commercial", **dates)
+    assert result["determination"] == "not_covered"
+    assert all(line_carcs(result, entry["code"]) == [carc] for entry in result["lines"])
+
+
+def test_coverage_dates_that_contradict_each_other_need_review():
+    result = run("commercial", coverage__coverage_start="2026-12-31", coverage__coverage_end="2026-01-01")
+    assert result["determination"] == "needs_review"
+
+
+def test_default_policy_says_it_is_a_default_and_to_confirm_with_the_payer():
+    result = run("commercial", coverage__carrier="Acme Mutual Health")
+    assert result["rule_module"] == "commercial"
+    assert "default commercial policy applies" in notes(result)
+    assert "Confirm coverage of each service with the payer" in notes(result)
+    assert result["carrier"]["default_policy"] is True
+    assert result["billing"]["submit_to"] is None
+
+
+@pytest.mark.parametrize(
+    "carrier, confirmed", [("Aetna", True), ("Health Net", False), ("UnitedHealthcare", False)]
+)
+def test_unconfirmed_policy_sections_say_confirm_with_the_payer(carrier, confirmed):
+    result = run("commercial", coverage__carrier=carrier, services=KETAMINE_IV)
+    assert ("Ketamine coverage follows" in notes(result)) is not confirmed
+
+
+def test_payer_id_and_timely_filing_are_not_invented():
+    result = run("commercial", coverage__carrier="Aetna", services=PSYCHOTHERAPY)
+    assert result["billing"]["payer_id"] == "60054"
+    assert result["billing"]["payer_id_confirmed"] is False
+    assert result["billing"]["timely_filing_days"] is None
+    assert "provider contract" in notes(result)
+
+
+def test_benefits_on_file_give_an_estimate_and_unknown_benefits_do_not():
+    with_benefits = run("commercial", services=PSYCHOTHERAPY, sessions=1, coverage__benefits=BENEFITS)
+    assert with_benefits["estimate"]["basis"] == "benefits_on_file"
+    assert with_benefits["estimate"]["total"]["patient"] == 160.0
+    without = run("commercial", services=PSYCHOTHERAPY, sessions=1)
+    assert without["estimate"]["total"]["patient"] is None
+    assert without["estimate"]["total"]["allowed"] == 160.0
+    assert "eligibility_confirmation" in kinds(without)
+
+
+def test_not_covered_charges_are_shown_apart_from_the_patient_share():
+    result = run("commercial", coverage__benefits=BENEFITS, sessions=1)
+    assert result["estimate"]["per_session"]["non_covered"] == 695.0
+    assert result["estimate"]["per_session"]["allowed"] == 160.0
+    assert line(result, "96365")["non_covered_charge"] == 500.0
+    assert "agreeing in writing" in notes(result)
+
+
+@pytest.mark.parametrize(
+    "code, day, carc, bill",
+    [("S0013", "2026-01-01", "181", "Bill J0013"), ("J0013", "2025-12-31", "181", "Bill S0013"),
+     ("S0013", "2025-12-31", None, None), ("J0013", "2026-01-01", None, None)],
+)
+def test_esketamine_code_must_be_the_one_in_force_on_the_date_of_service(code, day, carc, bill):
+    result = run("commercial", coverage__carrier="Cigna", coverage__authorization=authorization(valid_from="2025-06-01"),
+                 services=[{"code": code, "units": 56, "charge": 900}], diagnoses=["F33.2"], date_of_service=day)
+    assert line_carcs(result, code) == ([carc] if carc else [])
+    if bill:
+        assert bill in line(result, code)["denial_reasons"][0]["explanation"]
+        assert outcome(result, "commercial.code_valid_on_date") == "fail"

@@ -1,0 +1,86 @@
+"""The Celery app, bound to a Flask app as in Flask's Celery pattern (`celery_init_app`)."""
+
+import os
+from pathlib import Path
+
+from celery import Celery, Task
+from celery.schedules import crontab
+from celery.signals import worker_process_init
+from flask import Flask
+
+
+def broker_url(redis_url: str) -> str:
+    """kombu spells a Unix-socket Redis `redis+socket://`, redis-py `unix://`."""
+    return "redis+socket://" + redis_url[len("unix://"):] if redis_url.startswith("unix://") else redis_url
+
+
+def celery_config(config) -> dict:
+    return {
+        "broker_url": broker_url(config["REDIS_URL"]),
+        "broker_connection_retry_on_startup": True,
+        # Longer than the longest task (its hard time limit), or Redis hands a running task to a second worker.
+        "broker_transport_options": {
+            "global_keyprefix": config["REDIS_KEY_PREFIX"],
+            "visibility_timeout": max(3600, 10 * config["TASK_TIME_LIMIT"]),
+        },
+        # Results live in the database; Celery's own result backend is not used.
+        "task_ignore_result": True,
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        # When Redis drops, a running task still finishes and saves its result (in the database);
+        # its acknowledgement is lost, and a second delivery finds the verification complete.
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
+        "task_default_queue": config["CELERY_QUEUE"],
+        "task_time_limit": config["TASK_TIME_LIMIT"],
+        "task_soft_time_limit": max(1, config["TASK_TIME_LIMIT"] - 5),
+        "worker_hijack_root_logger": False,
+        # Celery beat (`celery beat`, or a worker with --beat): the sweep, and the nightly retention purge.
+        # A sweep not picked up before the next one is due is dropped rather than piled up.
+        "beat_schedule": {
+            "requeue-lost-verifications": {
+                "task": "workers.tasks.sweep",
+                "schedule": config["SWEEP_INTERVAL_SECONDS"],
+                "options": {"expires": config["SWEEP_INTERVAL_SECONDS"]},
+            },
+            "purge-expired-verifications": {
+                "task": "workers.tasks.purge",
+                "schedule": crontab(hour=3, minute=17),
+                "options": {"expires": 3600},
+            },
+        },
+        "beat_schedule_filename": str(Path(config["DATA_DIR"]) / "celerybeat-schedule"),
+        **config.get("CELERY", {}),
+    }
+
+
+def celery_init_app(app: Flask) -> Celery:
+    class FlaskTask(Task):
+        def __call__(self, *args: object, **kwargs: object) -> object:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.config_from_object(celery_config(app.config))
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+
+    parent = os.getpid()
+
+    @worker_process_init.connect(weak=False)
+    def fresh_database_connections(**kwargs):
+        # A pool inherited across fork shares sockets with the parent: start each child with its own.
+        # (The solo pool sends this signal too, in the parent itself, where there is nothing to do.)
+        if os.getpid() == parent:
+            return
+        from service.extensions import db
+
+        with app.app_context():
+            db.engine.dispose(close=False)
+
+    import workers.tasks  # noqa: F401  (registers the shared tasks)
+
+    return celery_app

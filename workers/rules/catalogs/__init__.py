@@ -1,0 +1,1 @@
+"""Data: the shared catalogs (TOML), a package so that installs ship them."""

@@ -1,0 +1,62 @@
+"""Celery tasks: thin, idempotent, given ids only (never PHI); the work is in plain functions."""
+
+from uuid import UUID
+
+import redis.exceptions
+import sqlalchemy.exc
+from celery import shared_task
+from flask import current_app
+
+from service import retention, sweep, verifications, webhooks
+
+# Worth another try: the database or Redis was briefly unreachable.
+TRANSIENT_ERRORS = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+)
+# Every task: acknowledged only once done (a lost worker's task runs again), retried on transient errors.
+RELIABLE = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": True,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+@shared_task(name="workers.tasks.verify", **RELIABLE)
+def verify(verification_id: str) -> None:
+    """Run the rule modules on one verification and store the result."""
+    verifications.run(UUID(verification_id))
+
+
+@shared_task(name="workers.tasks.verify_many", **RELIABLE)
+def verify_many(verification_ids: list[str]) -> None:
+    """Run the rule modules on a chunk of a batch's verifications (finished ones are skipped)."""
+    verifications.run_many([UUID(verification_id) for verification_id in verification_ids])
+
+
+@shared_task(name="workers.tasks.deliver_webhook", bind=True, **RELIABLE)
+def deliver_webhook(self, delivery_id: int) -> None:
+    """POST one finished verification or batch to its callback_url; failed attempts come back with backoff."""
+    try:
+        webhooks.deliver(delivery_id)
+    except webhooks.RetryLater as later:
+        # The attempts are counted in the database (WEBHOOK_MAX_ATTEMPTS), not by Celery.
+        raise self.retry(countdown=later.seconds, max_retries=None) from later
+
+
+@shared_task(name="workers.tasks.sweep")
+def requeue_lost() -> int:
+    """Queue again the verifications whose task was lost (Celery beat runs it every SWEEP_INTERVAL_SECONDS)."""
+    return sweep.requeue_lost(current_app.config["SWEEP_AFTER_SECONDS"])
+
+
+@shared_task(name="workers.tasks.purge")
+def purge_expired() -> int:
+    """Delete verifications older than RETENTION_DAYS (Celery beat runs it nightly)."""
+    return retention.purge(current_app.config["RETENTION_DAYS"])
