@@ -1,6 +1,7 @@
 """Database and Redis round trips per request, counted on the real code paths.
 
-    python -m bench.roundtrips
+    python -m bench.roundtrips            # counts per path
+    python -m bench.roundtrips --trace    # and each round trip in order, with the service's line that sent it
 
 For each database (SQLite, a fresh PostgreSQL database): the app in this process with a private
 redis-server and a real Celery worker (solo pool, in a thread). SQLAlchemy events count what goes
@@ -12,8 +13,10 @@ worker. A table per path: a cached POST, an uncached POST ?wait=10, a GET by id.
 from __future__ import annotations
 
 import secrets
+import sys
 import tempfile
 import threading
+import traceback
 from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
@@ -31,16 +34,33 @@ WORKER = "worker"
 class Tally:
     """Counts per (side, what), where side is the thread that did it: the request's or the worker's."""
 
-    def __init__(self):
+    def __init__(self, trace: bool = False):
         self.counts: Counter = Counter()
         self.api_thread = threading.get_ident()
+        self.trace = trace
+        self.events: list[str] = []
 
     def add(self, what: str, amount: int = 1) -> None:
-        self.counts[(API if threading.get_ident() == self.api_thread else WORKER, what)] += amount
+        side = API if threading.get_ident() == self.api_thread else WORKER
+        self.counts[(side, what)] += amount
+        if self.trace:
+            self.events.append(f"    {side:<7}{what:<28} {_sender()}")
 
     def take(self) -> Counter:
         counts, self.counts = self.counts, Counter()
         return counts
+
+    def take_events(self) -> list[str]:
+        events, self.events = self.events, []
+        return events
+
+
+def _sender() -> str:
+    """The innermost frame of the service's own code (service/, workers/) on the stack: who sent it."""
+    for frame in reversed(traceback.extract_stack()):
+        if ("/service/" in frame.filename or "/workers/" in frame.filename) and "/bench/" not in frame.filename:
+            return f"{frame.filename.split('/')[-2]}/{frame.filename.split('/')[-1]}:{frame.lineno} {frame.name}"
+    return "(library)"
 
 
 def watch_database(engine, tally: Tally) -> None:
@@ -105,17 +125,24 @@ def count(backend: str, database_url: str, redis_url: str, data_dir: Path, tally
             client.post("/api/v1/verifications?wait=10", data=bodies.new(number, "R"), headers=headers)
             client.post("/api/v1/verifications?wait=10", data=bodies.cached(), headers=headers)
         tally.take()
+        tally.take_events()
         answer = client.post("/api/v1/verifications?wait=10", data=bodies.cached(), headers=headers)
         assert answer.status_code == 200 and answer.json["cached"], answer.status_code
         paths["cached POST"] = tally.take()
+        traces = {"cached POST": tally.take_events()}
         answer = client.post("/api/v1/verifications?wait=10", data=bodies.new(7, "R"), headers=headers)
         assert answer.status_code == 200 and not answer.json["cached"], answer.status_code
         paths["uncached POST ?wait=10"] = tally.take()
+        traces["uncached POST ?wait=10"] = tally.take_events()
         answer = client.get(f"/api/v1/verifications/{answer.json['id']}", headers=headers)
         assert answer.status_code == 200
         paths["GET by id"] = tally.take()
+        traces["GET by id"] = tally.take_events()
     with app.app_context():
         db.engine.dispose()
+    if tally.trace:
+        for path, events in traces.items():
+            print(f"{backend}, {path}, in order:", *events, sep="\n")
     return paths
 
 
@@ -137,7 +164,7 @@ def main() -> int:
         processes = stack.Processes(run_dir)
         running.callback(processes.stop_all)
         redis_url = running.enter_context(stack.private_redis(processes, run_dir))
-        tally = Tally()
+        tally = Tally(trace="--trace" in sys.argv[1:])
         watch_redis(tally)
         for backend, database_url in (
             ("sqlite", f"sqlite:///{run_dir / 'verifications.sqlite3'}"),
