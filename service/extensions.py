@@ -13,7 +13,9 @@ class Base(DeclarativeBase):
     pass
 
 
-db = SQLAlchemy(model_class=Base)
+# Objects keep their values after a commit: a view answers with what it has just written instead of
+# reading it back (every write goes through this session, so the values are the row's).
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 api = ServiceApi()
 redis_store = RedisStore()

@@ -100,7 +100,7 @@ class Verification(db.Model):
     callback_url: Mapped[str | None] = mapped_column(String(2000))
 
     denials: Mapped[list["VerificationDenial"]] = relationship(
-        back_populates="verification", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="verification", cascade="all, delete-orphan"
     )
 
 

@@ -1,8 +1,9 @@
 """Finished results in Redis, keyed by the request's fingerprint (an HMAC: no PHI in any key or value).
 
 Also the two pieces that let identical requests share one task: an in-flight marker per
-fingerprint, and a pub/sub channel on which the task announces that it is done. Each has a
-form for many fingerprints at once (a batch), sent in one round trip.
+fingerprint, and a pub/sub channel on which the task announces that it is done, with what it
+wrote (the same PHI-free result the cache holds), so a waiting request need not read it back.
+Each has a form for many fingerprints at once (a batch), sent in one round trip.
 
 Redis only speeds things up: while it is down a look-up is a miss, a store or an announcement
 is skipped, and a wait reads the verification's row instead. Only claiming raises, because a
@@ -84,22 +85,20 @@ def claim_many(owners: dict) -> set[str]:
 
 
 @_or_skip
-def release_many(fingerprints: Iterable[str]) -> None:
-    keys = [redis_store.key("inflight", fingerprint) for fingerprint in fingerprints]
-    if keys:
-        redis_store.client.delete(*keys)
-
-
-@_or_skip
-def announce_many(fingerprints: Iterable[str]) -> None:
+def release_and_announce(announcements: dict[str, bytes]) -> None:
+    """Clear the in-flight markers of these fingerprints and publish each one's announcement, in one round trip."""
+    if not announcements:
+        return
     with redis_store.client.pipeline(transaction=False) as pipe:
-        for fingerprint in fingerprints:
-            pipe.publish(redis_store.key("done", fingerprint), b"1")
+        pipe.delete(*(redis_store.key("inflight", fingerprint) for fingerprint in announcements))
+        for fingerprint, announcement in announcements.items():
+            pipe.publish(redis_store.key("done", fingerprint), announcement)
         pipe.execute()
 
 
-def wait(fingerprint: str, seconds: float, is_done) -> bool:
-    """Block until the task for `fingerprint` announces it is done or `seconds` pass; True when done.
+def wait(fingerprint: str, seconds: float, is_done) -> dict | bool:
+    """Block until the task for `fingerprint` announces it is done or `seconds` pass: the announcement
+    (a dict) when one came, else whether `is_done()`.
 
     `is_done()` is asked once after subscribing, so a result that landed before the
     subscription is not missed; without Redis it is asked every POLL_SECONDS instead.
@@ -111,8 +110,8 @@ def wait(fingerprint: str, seconds: float, is_done) -> bool:
         if is_done():
             return True
         while (remaining := deadline - time.monotonic()) > 0:
-            if pubsub.get_message(timeout=remaining) is not None:
-                return True
+            if (message := pubsub.get_message(timeout=remaining)) is not None:
+                return orjson.loads(message["data"])
         return is_done()
     except UNAVAILABLE as error:
         log.warning("cache unavailable (%s): waiting by reading the verification", type(error).__name__)

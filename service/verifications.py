@@ -6,7 +6,8 @@ lost if Redis or a worker goes away; a task only ever gets row ids.
 
 import logging
 import uuid
-from datetime import timezone
+from datetime import datetime, timezone
+from typing import NamedTuple
 
 import kombu.exceptions
 import orjson
@@ -14,6 +15,7 @@ import redis.exceptions
 from flask import current_app, url_for
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 import workers.rules
 from schemas.verification_request import VerificationRequestSchema
@@ -63,11 +65,11 @@ def _new_row(request: dict, **columns) -> dict:
     }
 
 
-def _result_columns(result: dict, *, cached: bool) -> dict:
+def _result_columns(result: dict, *, cached: bool, completed_at=None) -> dict:
     """The columns a finished result fills."""
     return {
         "status": "complete",
-        "completed_at": utcnow(),
+        "completed_at": completed_at or utcnow(),
         "cached": cached,
         "result": result,
         "program": result.get("program"),
@@ -102,7 +104,7 @@ def submit(request: dict, *, api_key_id=None, staff_user_id=None, idempotency_ke
         db.session.rollback()
         return _waited(_by_idempotency_key(api_key_id, idempotency, verification.request_digest), wait)
     if cached is not None:
-        _finished([verification.id])
+        _finished([verification])
         return verification
 
     try:
@@ -155,7 +157,8 @@ def submit_many(requests: list[tuple[int, dict]], *, batch_id, api_key_id=None, 
         log.warning("batch %s saved but not all queued (%s); the sweep will queue it", batch_id, type(error).__name__)
         undispatched(*leaders.values())
         finished = []
-    _finished([row["id"] for row in rows if row["status"] == "complete"] + finished)
+    _finished([Finished(row["id"], row["callback_url"], row["batch_id"]) for row in rows if row["status"] == "complete"]
+              + finished)
 
 
 def enqueue(verification_id) -> None:
@@ -192,16 +195,34 @@ def _by_idempotency_key(api_key_id, idempotency, request_digest) -> Verification
 
 
 def _waited(verification: Verification, seconds: float) -> Verification:
+    """The verification once finished, or as it is after `seconds`. The task's announcement carries what
+    it wrote to the row (after committing it), so the usual case costs no read of the row."""
     if seconds <= 0 or verification.status in FINISHED:
         return verification
 
     def is_done():
-        db.session.refresh(verification)
-        return verification.status in FINISHED
+        return db.session.scalar(select(Verification.status).where(Verification.id == verification.id)) in FINISHED
 
-    result_cache.wait(verification.fingerprint, seconds, is_done)
-    db.session.refresh(verification)
+    outcome = result_cache.wait(verification.fingerprint, seconds, is_done)
+    if isinstance(outcome, dict):
+        for column, value in _announced_columns(outcome).items():
+            set_committed_value(verification, column, value)
+    else:
+        db.session.refresh(verification)
     return verification
+
+
+def _announced_columns(announcement: dict) -> dict:
+    """The columns the task wrote, from its announcement (see `_announcement`)."""
+    completed_at = datetime.fromisoformat(announcement["completed_at"])
+    if announcement["status"] == "failed":
+        return {"status": "failed", "completed_at": completed_at, "error": announcement["error"]}
+    return _result_columns(announcement["result"], cached=False, completed_at=completed_at)
+
+
+def _announcement(status: str, completed_at, *, result=None, error=None) -> bytes:
+    """What the task publishes once the rows of one request are committed: enough to answer a waiting POST."""
+    return orjson.dumps({"status": status, "completed_at": completed_at.isoformat(), "result": result, "error": error})
 
 
 def run(verification_id) -> None:
@@ -212,20 +233,17 @@ def run(verification_id) -> None:
 def run_many(verification_ids) -> None:
     """Evaluate queued verifications (a task's body), each distinct request once, and finish every row
     waiting on the same requests; rows already finished are never evaluated again."""
+    # Committed before evaluating, so a request that kills its worker every time runs out of attempts.
     pending = db.session.execute(
-        select(Verification.id, Verification.fingerprint, Verification.request).where(
-            Verification.id.in_(verification_ids), Verification.status.in_(UNFINISHED)
-        )
+        update(Verification)
+        .where(Verification.id.in_(list(verification_ids)), Verification.status.in_(UNFINISHED))
+        .values(status="running", attempts=Verification.attempts + 1)
+        .returning(Verification.id, Verification.fingerprint, Verification.request)
+        .execution_options(synchronize_session=False)
     ).all()
+    db.session.commit()
     if not pending:
         return
-    db.session.execute(
-        update(Verification)
-        .where(Verification.id.in_([row.id for row in pending]), Verification.status.in_(UNFINISHED))
-        .values(status="running", attempts=Verification.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
     results, failed = {}, set()
     for row in pending:
         if row.fingerprint in results or row.fingerprint in failed:
@@ -237,13 +255,16 @@ def run_many(verification_ids) -> None:
             # happened but not the exception's message, which may quote the request (PHI).
             log.error("rule evaluation failed for verification %s: %s at %s", row.id, type(error).__name__, where(error))
             failed.add(row.fingerprint)
-    finished = _finish_all(results, cached=False) + _fail_all(failed, EVALUATION_FAILED)
+    # Cached first: an identical request saved after the rows are finished below finds the result there
+    # (its claim fails while ours is held); one saved before is finished below with the rest.
     result_cache.put_many(results)
-    # A follower that joined while we stored the results, but before the cache had them, is finished here.
-    finished += _finish_all(results, cached=False)
-    fingerprints_done = [*results, *failed]
-    result_cache.release_many(fingerprints_done)
-    result_cache.announce_many(fingerprints_done)
+    completed_at = utcnow()
+    finished = _finish_all(results, cached=False, completed_at=completed_at)
+    finished += _fail_all(failed, EVALUATION_FAILED, completed_at=completed_at)
+    announcements = {fingerprint: _announcement("complete", completed_at, result=result)
+                     for fingerprint, result in results.items()}
+    announcements |= {fingerprint: _announcement("failed", completed_at, error=EVALUATION_FAILED) for fingerprint in failed}
+    result_cache.release_and_announce(announcements)
     _finished(finished)
 
 
@@ -254,58 +275,65 @@ def record_result(verification: Verification, result: dict, *, cached: bool) -> 
     verification.denials = [VerificationDenial(**denial) for denial in denial_rows(result)]
 
 
-def _finish_all(results: dict[str, dict], *, cached: bool) -> list:
-    """Finish every saved, unfinished verification of these fingerprints, each exactly once (only the call
-    that moves a row out of queued/running writes it); the ids it finished."""
-    if not results:
-        return []
-    waiting = db.session.execute(
-        select(Verification.id, Verification.fingerprint).where(
-            Verification.fingerprint.in_(list(results)), Verification.status.in_(UNFINISHED)
-        )
-    ).all()
+class Finished(NamedTuple):
+    """A verification that has just finished, with what decides what follows (a webhook, a batch's end)."""
+
+    id: uuid.UUID
+    callback_url: str | None
+    batch_id: uuid.UUID | None
+
+
+_FINISHED_COLUMNS = (Verification.id, Verification.callback_url, Verification.batch_id)
+
+
+def _finish_all(results: dict[str, dict], *, cached: bool, completed_at=None) -> list[Finished]:
+    """Finish every saved, unfinished verification of these fingerprints, each exactly once (only the
+    statement that moves a row out of queued/running writes it); the verifications it finished."""
     finished = []
-    for verification_id, fingerprint in waiting:
-        result = results[fingerprint]
+    for fingerprint, result in results.items():
         moved = db.session.execute(
             update(Verification)
-            .where(Verification.id == verification_id, Verification.status.in_(UNFINISHED))
-            .values(**_result_columns(result, cached=cached))
+            .where(Verification.fingerprint == fingerprint, Verification.status.in_(UNFINISHED))
+            .values(**_result_columns(result, cached=cached, completed_at=completed_at))
+            .returning(*_FINISHED_COLUMNS)
             .execution_options(synchronize_session=False)
-        ).rowcount
-        if moved:
-            finished.append(verification_id)
-            db.session.add_all(
-                VerificationDenial(**denial, verification_id=verification_id) for denial in denial_rows(result)
-            )
+        ).all()
+        denials = [denial | {"verification_id": row.id} for row in moved for denial in denial_rows(result)]
+        if denials:
+            db.session.execute(insert(VerificationDenial), denials)
+        finished.extend(Finished(*row) for row in moved)
     db.session.commit()
     return finished
 
 
-def _fail_all(fingerprints_failed, message: str) -> list:
+def _fail_all(fingerprints_failed, message: str, *, completed_at=None) -> list[Finished]:
     """Fail the verifications and every identical one waiting on them: the same request fails the same way."""
     if not fingerprints_failed:
         return []
-    condition = (Verification.fingerprint.in_(list(fingerprints_failed)), Verification.status.in_(UNFINISHED))
-    failing = db.session.scalars(select(Verification.id).where(*condition)).all()
-    db.session.execute(
+    failing = db.session.execute(
         update(Verification)
-        .where(Verification.id.in_(failing), *condition)
-        .values(status="failed", completed_at=utcnow(), error=message)
+        .where(Verification.fingerprint.in_(list(fingerprints_failed)), Verification.status.in_(UNFINISHED))
+        .values(status="failed", completed_at=completed_at or utcnow(), error=message)
+        .returning(*_FINISHED_COLUMNS)
         .execution_options(synchronize_session=False)
-    )
+    ).all()
     db.session.commit()
-    return failing
+    return [Finished(*row) for row in failing]
 
 
-def _finished(verification_ids) -> None:
-    """What follows a verification's end: its webhook, and its batch's completion."""
-    if not verification_ids:
+def _finished(done) -> None:
+    """What follows a verification's end: its webhook, and its batch's completion. Each item has
+    `id`, `callback_url` and `batch_id` (a Finished, or a Verification); most need nothing."""
+    called = [verification.id for verification in done if verification.callback_url]
+    batched = [verification.id for verification in done if verification.batch_id]
+    if not called and not batched:
         return
     from service import batches, webhooks  # both build on this module
 
-    webhooks.verifications_finished(verification_ids)
-    webhooks.batches_finished(batches.complete_finished(verification_ids))
+    if called:
+        webhooks.verifications_finished(called)
+    if batched:
+        webhooks.batches_finished(batches.complete_finished(batched))
 
 
 def denial_rows(result: dict) -> list[dict]:
