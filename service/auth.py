@@ -4,8 +4,10 @@ import functools
 import hashlib
 import hmac
 import secrets
+import time
+from dataclasses import dataclass
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
@@ -42,14 +44,39 @@ def create_key(role: str, label: str = "") -> tuple[ApiKey, str]:
     return key, plain
 
 
-def find_key(plain: str) -> ApiKey | None:
+@dataclass(frozen=True)
+class KeyOnFile:
+    """What a request needs of its API key: who (for the audit trail and the rate limit) and which role."""
+
+    id: int
+    role: str
+    key_hash: str
+    revoked: bool
+
+
+def _on_file(prefix: str) -> KeyOnFile | None:
+    """The stored key with this prefix, remembered by this process for KEY_CACHE_SECONDS: a key is looked
+    up once per few seconds, not on every call, and a revocation elsewhere reaches every process in that time."""
+    remembered = current_app.extensions.setdefault("api_keys_on_file", {})
+    now = time.monotonic()
+    if (entry := remembered.get(prefix)) is not None and entry[0] > now:
+        return entry[1]
+    key = db.session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    if key is None:
+        return None  # unknown prefixes are not remembered: guessing cannot fill the memory
+    on_file = KeyOnFile(key.id, key.role, key.key_hash, key.revoked_at is not None)
+    remembered[prefix] = (now + current_app.config["KEY_CACHE_SECONDS"], on_file)
+    return on_file
+
+
+def find_key(plain: str) -> KeyOnFile | None:
     """The live key `plain` names, or None; the hash comparison takes the same time whatever it finds."""
     if not plain.startswith(KEY_PREFIX) or plain.count("_") < 2:
         return None
     prefix = plain[len(KEY_PREFIX):].split("_", 1)[0]
-    key = db.session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    key = _on_file(prefix)
     stored = key.key_hash if key else _hash(secrets.token_hex(8))
-    if not hmac.compare_digest(stored, _hash(plain)) or key is None or key.revoked_at is not None:
+    if not hmac.compare_digest(stored, _hash(plain)) or key is None or key.revoked:
         return None
     return key
 
@@ -61,6 +88,8 @@ def revoke_key(key_id_or_prefix: str) -> ApiKey | None:
     if key and key.revoked_at is None:
         key.revoked_at = utcnow()
         db.session.commit()
+    if key:
+        current_app.extensions.get("api_keys_on_file", {}).pop(key.prefix, None)
     return key
 
 
@@ -72,7 +101,7 @@ def presented_key() -> str | None:
     return request.headers.get("X-API-Key") or None
 
 
-def current_key() -> ApiKey | None:
+def current_key() -> KeyOnFile | None:
     """The live key this request presents, looked up once per request (the rate limiter asks first); None without one."""
     if "api_key_found" not in g:
         plain = presented_key()

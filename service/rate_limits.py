@@ -15,7 +15,6 @@ from flask_limiter import Limiter, RateLimitExceeded
 
 from service import auth, staff
 from service.errors import error_response
-from service.models import ApiKey
 
 
 def redis_storage_uri(redis_url: str) -> str:
@@ -47,7 +46,7 @@ def _client() -> str:
     caller, _ = _caller()
     if caller is None:
         return f"addr:{request.remote_addr}"
-    return f"key:{caller.id}" if isinstance(caller, ApiKey) else f"user:{caller.id}"
+    return f"key:{caller.id}" if isinstance(caller, auth.KeyOnFile) else f"user:{caller.id}"
 
 
 def _limit() -> str:

@@ -1,13 +1,14 @@
 """Keys and roles per the contract: no key 401, wrong role 403; only a hash is stored."""
 
 import hashlib
+import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from service import auth as service_auth
 from service.extensions import db
-from service.models import ApiKey
+from service.models import ApiKey, utcnow
 from tests.requests import body
 
 
@@ -67,5 +68,19 @@ def test_revoked_key_is_refused(app, client):
         key, plain = service_auth.create_key("intake", "to revoke")
         assert client.get("/api/v1/payers", headers={"X-API-Key": plain}).status_code == 200
         service_auth.revoke_key(key.prefix)
+
+    assert client.get("/api/v1/payers", headers={"X-API-Key": plain}).status_code == 401
+
+
+def test_a_key_revoked_by_another_process_is_refused_once_the_key_cache_time_passes(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "KEY_CACHE_SECONDS", 0.5)
+    with app.app_context():
+        key, plain = service_auth.create_key("intake", "revoked elsewhere")
+    assert client.get("/api/v1/payers", headers={"X-API-Key": plain}).status_code == 200
+
+    with app.app_context():  # what `python -m service keys revoke` writes from its own process
+        db.session.execute(update(ApiKey).where(ApiKey.id == key.id).values(revoked_at=utcnow()))
+        db.session.commit()
+    time.sleep(0.6)
 
     assert client.get("/api/v1/payers", headers={"X-API-Key": plain}).status_code == 401
