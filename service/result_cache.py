@@ -12,6 +12,7 @@ request that cannot be queued must be left for the sweep.
 
 import functools
 import logging
+import threading
 import time
 from collections.abc import Iterable
 
@@ -28,6 +29,8 @@ INFLIGHT_SECONDS = 600
 UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 # How often a wait reads the row while Redis cannot tell it the task is done.
 POLL_SECONDS = 0.25
+# Each server thread keeps its pub/sub connection between waits: a new one costs a connect and a handshake.
+_thread = threading.local()
 
 
 def _or_skip(function):
@@ -104,20 +107,50 @@ def wait(fingerprint: str, seconds: float, is_done) -> dict | bool:
     subscription is not missed; without Redis it is asked every POLL_SECONDS instead.
     """
     deadline = time.monotonic() + seconds
-    pubsub = redis_store.client.pubsub(ignore_subscribe_messages=True)
+    channel = redis_store.key("done", fingerprint).encode()
+    pubsub = _subscriber()
     try:
-        pubsub.subscribe(redis_store.key("done", fingerprint))
+        pubsub.subscribe(channel)
         if is_done():
             return True
         while (remaining := deadline - time.monotonic()) > 0:
-            if (message := pubsub.get_message(timeout=remaining)) is not None:
+            message = pubsub.get_message(timeout=remaining)
+            # An announcement for this thread's previous wait may still arrive: only ours counts.
+            if message is not None and message["channel"] == channel:
                 return orjson.loads(message["data"])
         return is_done()
     except UNAVAILABLE as error:
+        _forget_subscriber()
         log.warning("cache unavailable (%s): waiting by reading the verification", type(error).__name__)
         return _poll(deadline, is_done)
     finally:
-        pubsub.close()
+        _unsubscribe(channel)
+
+
+def _subscriber():
+    """This thread's pub/sub connection to this app's Redis, made on first use."""
+    pubsub = getattr(_thread, "pubsub", None)
+    if pubsub is None or pubsub.connection_pool is not redis_store.client.connection_pool:
+        _forget_subscriber()
+        pubsub = _thread.pubsub = redis_store.client.pubsub(ignore_subscribe_messages=True)
+    return pubsub
+
+
+def _unsubscribe(channel: bytes) -> None:
+    if (pubsub := getattr(_thread, "pubsub", None)) is not None:
+        try:
+            pubsub.unsubscribe(channel)
+        except UNAVAILABLE:
+            _forget_subscriber()
+
+
+def _forget_subscriber() -> None:
+    if (pubsub := getattr(_thread, "pubsub", None)) is not None:
+        _thread.pubsub = None
+        try:
+            pubsub.close()
+        except UNAVAILABLE:
+            pass
 
 
 def _poll(deadline: float, is_done) -> bool:
