@@ -13,7 +13,7 @@ import kombu.exceptions
 import orjson
 import redis.exceptions
 from flask import current_app, url_for
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -234,6 +234,7 @@ def run_many(verification_ids) -> None:
     """Evaluate queued verifications (a task's body), each distinct request once, and finish every row
     waiting on the same requests; rows already finished are never evaluated again."""
     # Committed before evaluating, so a request that kills its worker every time runs out of attempts.
+    _without_waiting_for_the_disk()
     pending = db.session.execute(
         update(Verification)
         .where(Verification.id.in_(list(verification_ids)), Verification.status.in_(UNFINISHED))
@@ -268,6 +269,15 @@ def run_many(verification_ids) -> None:
     _finished(finished)
 
 
+def _without_waiting_for_the_disk() -> None:
+    """Let this transaction's commit return before PostgreSQL has flushed it to disk (SQLite runs with
+    synchronous=NORMAL anyway). Only for the worker's writes: a PostgreSQL crash can at worst undo
+    them, never corrupt anything, and the sweep then runs those verifications again. The API's writes
+    of what it accepted, and any later synchronous commit (which flushes these too), stay durable."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+
+
 def record_result(verification: Verification, result: dict, *, cached: bool) -> None:
     """Fill a new (not yet saved) verification with a finished result."""
     for column, value in _result_columns(result, cached=cached).items():
@@ -290,6 +300,8 @@ def _finish_all(results: dict[str, dict], *, cached: bool, completed_at=None) ->
     """Finish every saved, unfinished verification of these fingerprints, each exactly once (only the
     statement that moves a row out of queued/running writes it); the verifications it finished."""
     finished = []
+    if not cached:
+        _without_waiting_for_the_disk()
     for fingerprint, result in results.items():
         moved = db.session.execute(
             update(Verification)
