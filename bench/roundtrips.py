@@ -16,6 +16,7 @@ import secrets
 import sys
 import tempfile
 import threading
+import time
 import traceback
 from collections import Counter
 from contextlib import ExitStack
@@ -38,21 +39,22 @@ class Tally:
         self.counts: Counter = Counter()
         self.api_thread = threading.get_ident()
         self.trace = trace
-        self.events: list[str] = []
+        self.events: list[tuple[float, str]] = []
 
     def add(self, what: str, amount: int = 1) -> None:
         side = API if threading.get_ident() == self.api_thread else WORKER
         self.counts[(side, what)] += amount
         if self.trace:
-            self.events.append(f"    {side:<7}{what:<28} {_sender()}")
+            self.events.append((time.perf_counter(), f"{side:<7}{what:<28} {_sender()}"))
 
     def take(self) -> Counter:
         counts, self.counts = self.counts, Counter()
         return counts
 
     def take_events(self) -> list[str]:
+        """Each round trip since the last call, after the milliseconds from the first one (sent, not answered)."""
         events, self.events = self.events, []
-        return events
+        return [f"    {1000 * (moment - events[0][0]):6.2f} ms  {line}" for moment, line in events]
 
 
 def _sender() -> str:
