@@ -1,7 +1,10 @@
 """flask-smorest's Api and Blueprint, answering errors and bad bodies in the contract's shape."""
 
+import json
+
 import flask_smorest
 import orjson
+from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 from werkzeug.exceptions import HTTPException
 
@@ -16,13 +19,23 @@ class JsonObjectParser(FlaskParser):
         if not is_json_request(req):
             abort(400, message="Send the body as JSON with Content-Type: application/json.",
                   fields={"body": ["Expected application/json."]})
+        raw = req.get_data(cache=True)
         try:
-            data = orjson.loads(req.get_data(cache=True))
+            data = orjson.loads(raw)
         except orjson.JSONDecodeError:
-            abort(400, message="The body is not valid JSON.", fields={"body": ["Not valid JSON."]})
+            data = _lenient_json(raw)
         if not isinstance(data, dict):
             abort(400, message="The body must be a JSON object.", fields={"body": ["Expected a JSON object."]})
         return data
+
+
+def _lenient_json(raw: bytes):
+    """What orjson refuses but the json module reads (NaN, Infinity, as Python's json.dumps writes them)
+    is read, so the schema can name the field that holds it; anything else is a 400."""
+    try:
+        return core.parse_json(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        abort(400, message="The body is not valid JSON.", fields={"body": ["Not valid JSON."]})
 
 
 class Blueprint(flask_smorest.Blueprint):

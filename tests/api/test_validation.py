@@ -1,5 +1,7 @@
 """Bad input gets a 4xx naming the field, in the contract's error shape; never a 500."""
 
+import json
+
 import pytest
 
 from tests.requests import body
@@ -51,6 +53,16 @@ def test_every_bad_field_is_named_at_once(client, auth):
 
     assert response.status_code == 422
     assert {"patient.first_name", "services.0.code", "sessions"} <= set(response.json["error"]["fields"])
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_nan_or_infinity_as_pythons_json_writes_them_is_a_422_naming_the_field(client, auth, value):
+    data = json.dumps(body(**{"services.0.charge": value}))  # NaN, Infinity: not JSON, but common
+
+    response = client.post(URL, data=data, content_type="application/json", headers=auth())
+
+    assert response.status_code == 422
+    assert "services.0.charge" in response.json["error"]["fields"]
 
 
 def test_wait_above_thirty_seconds_is_refused(client, auth):
