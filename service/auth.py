@@ -57,7 +57,7 @@ class KeyOnFile:
 def _on_file(prefix: str) -> KeyOnFile | None:
     """The stored key with this prefix, remembered by this process for KEY_CACHE_SECONDS: a key is looked
     up once per few seconds, not on every call, and a revocation elsewhere reaches every process in that time."""
-    remembered = current_app.extensions.setdefault("api_keys_on_file", {})
+    remembered = _remembered()
     now = time.monotonic()
     if (entry := remembered.get(prefix)) is not None and entry[0] > now:
         return entry[1]
@@ -67,6 +67,11 @@ def _on_file(prefix: str) -> KeyOnFile | None:
     on_file = KeyOnFile(key.id, key.role, key.key_hash, key.revoked_at is not None)
     remembered[prefix] = (now + current_app.config["KEY_CACHE_SECONDS"], on_file)
     return on_file
+
+
+def _remembered() -> dict[str, tuple[float, KeyOnFile]]:
+    """This app's keys on file by prefix, each with the monotonic time it must be read again."""
+    return current_app.extensions.setdefault("api_keys_on_file", {})
 
 
 def find_key(plain: str) -> KeyOnFile | None:
@@ -89,7 +94,7 @@ def revoke_key(key_id_or_prefix: str) -> ApiKey | None:
         key.revoked_at = utcnow()
         db.session.commit()
     if key:
-        current_app.extensions.get("api_keys_on_file", {}).pop(key.prefix, None)
+        _remembered().pop(key.prefix, None)
     return key
 
 

@@ -260,6 +260,7 @@ def run_many(verification_ids) -> None:
     # (its claim fails while ours is held); one saved before is finished below with the rest.
     result_cache.put_many(results)
     completed_at = utcnow()
+    _without_waiting_for_the_disk()
     finished = _finish_all(results, cached=False, completed_at=completed_at)
     finished += _fail_all(failed, EVALUATION_FAILED, completed_at=completed_at)
     announcements = {fingerprint: _announcement("complete", completed_at, result=result)
@@ -300,8 +301,6 @@ def _finish_all(results: dict[str, dict], *, cached: bool, completed_at=None) ->
     """Finish every saved, unfinished verification of these fingerprints, each exactly once (only the
     statement that moves a row out of queued/running writes it); the verifications it finished."""
     finished = []
-    if not cached:
-        _without_waiting_for_the_disk()
     for fingerprint, result in results.items():
         moved = db.session.execute(
             update(Verification)
