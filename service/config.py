@@ -91,8 +91,11 @@ def from_environment(environ=None) -> dict:
         # No pre-ping (a round trip on every checkout): a connection the server dropped fails its request
         # with a 503 and takes the rest of the pool with it, so the next request gets fresh connections.
         # JSON columns (request, result) go through orjson, several times faster than the json module.
+        # A connection for every server thread (gunicorn's BV_THREADS): with fewer, the threads past the pool's
+        # size open and close a connection per request, and PostgreSQL forks a backend for each.
         "SQLALCHEMY_ENGINE_OPTIONS": {
             "hide_parameters": True, "pool_recycle": 3600, "json_serializer": _json_text, "json_deserializer": orjson.loads,
+            "pool_size": _int(environ, "BV_DB_POOL_SIZE", _int(environ, "BV_THREADS", 16)), "max_overflow": 4,
         },
         # How long each process trusts what it last read of an API key (seconds): a revocation made in another
         # process takes effect within this time; in the revoking process, at once.
