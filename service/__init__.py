@@ -22,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     _prepare_sqlite_directory(app)
     logs.configure(app.config["LOG_LEVEL"])
 
+    from service import body_memo, group_commit
     from service.extensions import api, csrf, db, migrate, redis_store
 
     db.init_app(app)
@@ -31,6 +32,8 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
+        group_commit.init_app(app, db.engine)
+    body_memo.init_app(app)
 
     from workers.celery_app import celery_init_app
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from service import auth
 from service.extensions import db
-from service.models import AuditEvent
+from service.models import AuditEvent, utcnow
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,13 @@ class Actor:
 def current_actor() -> Actor:
     """The caller of this request, as the auth checks left it."""
     return Actor(**auth.principal())
+
+
+def rows(action: str, verification_ids, actor: Actor | None = None) -> list[dict]:
+    """The audit_events rows of these events, for a caller that inserts them itself."""
+    actor = actor or current_actor()
+    return [{"at": utcnow(), "action": action, "verification_id": verification_id, "api_key_id": actor.api_key_id,
+             "staff_user_id": actor.staff_user_id} for verification_id in verification_ids]
 
 
 def add(action: str, verification_ids, actor: Actor | None = None) -> None:

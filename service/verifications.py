@@ -19,10 +19,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 import workers.rules
 from schemas.verification_request import VerificationRequestSchema
-from service import audit, eligibility, result_cache
+from service import audit, body_memo, eligibility, group_commit, result_cache
 from service.errors import reject, where
 from service.extensions import db
-from service.models import Verification, VerificationDenial, utcnow
+from service.models import AuditEvent, Verification, VerificationDenial, utcnow
 from service.signing import sign
 
 log = logging.getLogger(__name__)
@@ -47,22 +47,48 @@ def fingerprints(request_json: dict) -> tuple[str, str]:
 
 
 def _new_row(request: dict, **columns) -> dict:
-    """The columns of a new, queued verification of a validated request."""
-    request_json = canonical(request)
-    request_digest, fingerprint = fingerprints(request_json)
+    """Every column of a new, queued verification of a validated request (every one, so that rows of
+    different requests can be inserted together)."""
     return {
         "id": uuid.uuid4(),
         "status": "queued",
         "created_at": utcnow(),
         "cached": False,
         "attempts": 0,
+        **_request_columns(request),
+        "api_key_id": None,
+        "staff_user_id": None,
+        "idempotency_key": None,
+        "dispatched_at": None,
+        "batch_id": None,
+        "batch_row": None,
+        "error": None,
+        **dict.fromkeys(_RESULT_COLUMNS),
+        **columns,
+    }
+
+
+def _request_columns(request: dict) -> dict:
+    """The columns a request fills: its canonical form, its digests, and what is looked up by; computed
+    once per rule version for a body the memo keeps (`body_memo.Validated`)."""
+    version = workers.rules.rules_version()
+    if (derived := getattr(request, "derived", None)) is not None and derived[0] == version:
+        return derived[1]
+    request_json = canonical(request)
+    request_digest, fingerprint = fingerprints(request_json)
+    columns = {
         "request": request_json,
         "request_digest": request_digest,
         "fingerprint": fingerprint,
         "carrier": request_json["coverage"].get("carrier"),
         "callback_url": request.get("callback_url"),
-        **columns,
     }
+    if isinstance(request, body_memo.Validated):
+        request.derived = (version, columns)
+    return columns
+
+
+_RESULT_COLUMNS = ("completed_at", "result", "program", "determination", "rule_module", "rule_version")
 
 
 def _result_columns(result: dict, *, cached: bool, completed_at=None) -> dict:
@@ -81,28 +107,30 @@ def _result_columns(result: dict, *, cached: bool, completed_at=None) -> dict:
 
 def submit(request: dict, *, api_key_id=None, staff_user_id=None, idempotency_key=None, wait=0) -> Verification:
     """Accept a validated request: answer from the cache, join an identical request in flight, or queue it."""
-    verification = Verification(**_new_row(request, api_key_id=api_key_id, staff_user_id=staff_user_id))
+    row = _new_row(request, api_key_id=api_key_id, staff_user_id=staff_user_id)
     scope = api_key_id if api_key_id is not None else f"user:{staff_user_id}"
     idempotency = sign("idempotency", f"{scope}:{idempotency_key}".encode()) if idempotency_key else None
-    if idempotency and (earlier := _by_idempotency_key(api_key_id, idempotency, verification.request_digest)):
+    if idempotency and (earlier := _by_idempotency_key(api_key_id, idempotency, row["request_digest"])):
         audit.record("read", [earlier.id])
         return _waited(earlier, wait)
-    verification.idempotency_key = idempotency
+    row["idempotency_key"] = idempotency
 
-    fingerprint = verification.fingerprint
+    fingerprint = row["fingerprint"]
     cached = result_cache.get(fingerprint)
+    denials = []
     if cached is not None:
-        record_result(verification, cached, cached=True)
+        row.update(_result_columns(cached, cached=True))
+        denials = [denial | {"verification_id": row["id"]} for denial in denial_rows(cached)]
     else:
-        verification.dispatched_at = utcnow()
-    db.session.add(verification)
-    audit.add("create", [verification.id])
+        row["dispatched_at"] = utcnow()
     try:
-        db.session.commit()
+        group_commit.write(((Verification.__table__, [row]), (VerificationDenial.__table__, denials),
+                            (AuditEvent.__table__, audit.rows("create", [row["id"]]))))
     except IntegrityError:
         # Another call with the same Idempotency-Key committed first: answer with its verification.
-        db.session.rollback()
-        return _waited(_by_idempotency_key(api_key_id, idempotency, verification.request_digest), wait)
+        return _waited(_by_idempotency_key(api_key_id, idempotency, row["request_digest"]), wait)
+    # Not added to the session: it has just been written, and is only read from here on.
+    verification = Verification(**row)
     if cached is not None:
         _finished([verification])
         return verification
@@ -113,7 +141,7 @@ def submit(request: dict, *, api_key_id=None, staff_user_id=None, idempotency_ke
         elif (cached := result_cache.get(fingerprint)) is not None:
             # The identical request finished between our cache look-up and the claim.
             _finished(_finish_all({fingerprint: cached}, cached=True))
-            db.session.refresh(verification)
+            return get(verification.id)
     except BROKER_UNAVAILABLE as error:
         log.warning("verification %s saved but not queued (%s); the sweep will queue it",
                     verification.id, type(error).__name__)
@@ -204,11 +232,10 @@ def _waited(verification: Verification, seconds: float) -> Verification:
         return db.session.scalar(select(Verification.status).where(Verification.id == verification.id)) in FINISHED
 
     outcome = result_cache.wait(verification.fingerprint, seconds, is_done)
-    if isinstance(outcome, dict):
-        for column, value in _announced_columns(outcome).items():
-            set_committed_value(verification, column, value)
-    else:
-        db.session.refresh(verification)
+    if not isinstance(outcome, dict):
+        return db.session.get(Verification, verification.id, populate_existing=True)
+    for column, value in _announced_columns(outcome).items():
+        set_committed_value(verification, column, value)
     return verification
 
 

@@ -22,7 +22,7 @@ blp = Blueprint(
 @requires("intake")
 @blp.arguments(IdempotencyHeaderSchema, location="headers", as_kwargs=True)
 @blp.arguments(CreateQuerySchema, location="query", as_kwargs=True)
-@blp.arguments(VerificationRequestSchema)
+@blp.arguments(VerificationRequestSchema, memoize=True)
 @blp.response(200, VerificationSchema, description="Finished: from the cache, an identical earlier request, or within `wait`.")
 @blp.alt_response(202, schema=QueuedVerificationSchema, description="Accepted; poll the Location.")
 @blp.alt_response(409, response="CONFLICT", description="Idempotency-Key reused with a different body.")

@@ -1,0 +1,99 @@
+"""Concurrent requests' rows are committed together (service/group_commit.py), yet each request
+still gets its own outcome: nothing it was told was saved is missing, and one request's conflict
+is not another's."""
+
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from schemas.verification_request import VerificationRequestSchema
+from service.extensions import db
+from service.group_commit import GroupCommit
+from service.models import AuditEvent, Verification
+from service.verifications import _new_row
+from tests.requests import body
+
+
+def test_concurrent_posts_are_each_saved_and_each_readable(app, live_server, auth, celery_worker, clean_verifications):
+    payload = body(**{"coverage.member_id": "660011224"})
+    url = f"{live_server}/api/v1/verifications"
+
+    def post(_):
+        return requests.post(url, json=payload, headers=auth(), timeout=30)
+
+    assert requests.post(f"{url}?wait=10", json=payload, headers=auth(), timeout=30).json()["status"] == "complete"
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(post, range(64)))
+    ids = [answer.json()["id"] for answer in answers]
+
+    assert [answer.status_code for answer in answers] == [200] * 64
+    assert len(set(ids)) == 64
+    assert all(requests.get(f"{url}/{id_}", headers=auth(), timeout=30).status_code == 200 for id_ in ids)
+    with app.app_context():
+        created = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "create"))
+        assert created == 65, "every verification's creation is in the audit trail"
+
+
+def _verification(**columns) -> dict:
+    """Every column of a new verification, as a request would write it."""
+    return _new_row(VerificationRequestSchema().load(body(**{"coverage.member_id": uuid.uuid4().hex[:12]})), **columns)
+
+
+@pytest.fixture
+def held_group(app):
+    """A GroupCommit whose first write waits until `release` is set, so the writes queued meanwhile
+    are committed together as one group."""
+    with app.app_context():
+        committer = GroupCommit(db.engine)
+    release, first = threading.Event(), threading.Event()
+    insert = committer._insert
+
+    def held(groups):
+        if not first.is_set():
+            first.set()
+            release.wait(10)
+        insert(groups)
+
+    committer._insert = held
+    return committer, first, release
+
+
+def test_a_conflict_in_a_group_fails_only_its_own_request(app, held_group, clean_verifications):
+    committer, first, release = held_group
+    with app.app_context():
+        taken = _verification()
+        clash = _verification(id=taken["id"])
+        others = [_verification() for _ in range(3)]
+    table = Verification.__table__
+    outcomes = {}
+
+    def write(name, row):
+        try:
+            committer.write(((table, [row]),))
+            outcomes[name] = "saved"
+        except IntegrityError:
+            outcomes[name] = "conflict"
+
+    leader = threading.Thread(target=write, args=("taken", taken))
+    leader.start()
+    assert first.wait(10)
+    followers = [threading.Thread(target=write, args=(f"other{n}", row)) for n, row in enumerate(others)]
+    followers.append(threading.Thread(target=write, args=("clash", clash)))
+    for thread in followers:
+        thread.start()
+    while len(committer._queued) < len(followers):
+        time.sleep(0.01)
+    release.set()
+    for thread in [leader, *followers]:
+        thread.join(10)
+
+    assert outcomes == {"taken": "saved", "clash": "conflict", "other0": "saved", "other1": "saved", "other2": "saved"}
+    with app.app_context():
+        saved = set(db.session.scalars(select(Verification.id)))
+    assert saved == {row["id"] for row in (taken, *others)}
