@@ -20,6 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _data_dir_secret(Path(app.config["DATA_DIR"]))
     _prepare_sqlite_directory(app)
+    _prepare_commits(app)
     logs.configure(app.config["LOG_LEVEL"])
 
     from service import body_memo, group_commit
@@ -68,6 +69,14 @@ def _data_dir_secret(data_dir: Path) -> str:
         path.touch(mode=0o600)
         path.write_text(secrets.token_urlsafe(48))
     return path.read_text().strip()
+
+
+def _prepare_commits(app: Flask) -> None:
+    """PostgreSQL connections without synchronous commit when SYNCHRONOUS_COMMIT is off (SQLite runs
+    with synchronous=NORMAL anyway, see _sqlite_pragmas)."""
+    if not app.config["SYNCHRONOUS_COMMIT"] and app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {**options.get("connect_args", {}), "options": "-c synchronous_commit=off"}
 
 
 def _prepare_sqlite_directory(app: Flask) -> None:

@@ -99,19 +99,23 @@ def release_and_announce(announcements: dict[str, bytes]) -> None:
         pipe.execute()
 
 
-def wait(fingerprint: str, seconds: float, is_done) -> dict | bool:
+def wait(fingerprint: str, seconds: float, is_done, send=None) -> dict | bool:
     """Block until the task for `fingerprint` announces it is done or `seconds` pass: the announcement
     (a dict) when one came, else whether `is_done()`.
 
-    `is_done()` is asked once after subscribing, so a result that landed before the
-    subscription is not missed; without Redis it is asked every POLL_SECONDS instead.
+    `send`, when given, sends the task once subscribed: it cannot have finished before, so `is_done()`
+    is not asked first. Without it, `is_done()` is asked once after subscribing, so a result that
+    landed before the subscription is not missed. Without Redis it is asked every POLL_SECONDS.
     """
     deadline = time.monotonic() + seconds
     channel = redis_store.key("done", fingerprint).encode()
-    pubsub = _subscriber()
+    sent = send is None
     try:
-        pubsub.subscribe(channel)
-        if is_done():
+        pubsub = _subscribed(channel)
+        if send is not None:
+            send()
+            sent = True
+        elif is_done():
             return True
         while (remaining := deadline - time.monotonic()) > 0:
             message = pubsub.get_message(timeout=remaining)
@@ -121,10 +125,25 @@ def wait(fingerprint: str, seconds: float, is_done) -> dict | bool:
         return is_done()
     except UNAVAILABLE as error:
         _forget_subscriber()
+        if not sent:
+            raise  # the task was not sent: the caller leaves it to the sweep
         log.warning("cache unavailable (%s): waiting by reading the verification", type(error).__name__)
         return _poll(deadline, is_done)
     finally:
         _unsubscribe(channel)
+
+
+def _subscribed(channel: bytes):
+    """This thread's pub/sub connection, subscribed to `channel`; a kept connection that Redis dropped
+    since (a restart) is replaced once."""
+    try:
+        pubsub = _subscriber()
+        pubsub.subscribe(channel)
+    except UNAVAILABLE:
+        _forget_subscriber()
+        pubsub = _subscriber()
+        pubsub.subscribe(channel)
+    return pubsub
 
 
 def _subscriber():

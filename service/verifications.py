@@ -13,7 +13,7 @@ import kombu.exceptions
 import orjson
 import redis.exceptions
 from flask import current_app, url_for
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -137,8 +137,8 @@ def submit(request: dict, *, api_key_id=None, staff_user_id=None, idempotency_ke
 
     try:
         if result_cache.claim(fingerprint, str(verification.id)):
-            enqueue(verification.id)
-        elif (cached := result_cache.get(fingerprint)) is not None:
+            return _waited(verification, wait, send=lambda: enqueue(verification.id))
+        if (cached := result_cache.get(fingerprint)) is not None:
             # The identical request finished between our cache look-up and the claim.
             _finished(_finish_all({fingerprint: cached}, cached=True))
             return get(verification.id)
@@ -222,16 +222,19 @@ def _by_idempotency_key(api_key_id, idempotency, request_digest) -> Verification
     return earlier
 
 
-def _waited(verification: Verification, seconds: float) -> Verification:
-    """The verification once finished, or as it is after `seconds`. The task's announcement carries what
-    it wrote to the row (after committing it), so the usual case costs no read of the row."""
+def _waited(verification: Verification, seconds: float, send=None) -> Verification:
+    """The verification once finished, or as it is after `seconds`; `send` sends its task (first, and
+    without waiting when `seconds` is 0). The task's announcement carries what it wrote to the row
+    (after committing it), so the usual case costs no read of the row."""
     if seconds <= 0 or verification.status in FINISHED:
+        if send is not None:
+            send()
         return verification
 
     def is_done():
         return db.session.scalar(select(Verification.status).where(Verification.id == verification.id)) in FINISHED
 
-    outcome = result_cache.wait(verification.fingerprint, seconds, is_done)
+    outcome = result_cache.wait(verification.fingerprint, seconds, is_done, send=send)
     if not isinstance(outcome, dict):
         return db.session.get(Verification, verification.id, populate_existing=True)
     for column, value in _announced_columns(outcome).items():
@@ -260,16 +263,15 @@ def run(verification_id) -> None:
 def run_many(verification_ids) -> None:
     """Evaluate queued verifications (a task's body), each distinct request once, and finish every row
     waiting on the same requests; rows already finished are never evaluated again."""
-    # Committed before evaluating, so a request that kills its worker every time runs out of attempts.
-    _without_waiting_for_the_disk()
-    pending = db.session.execute(
-        update(Verification)
-        .where(Verification.id.in_(list(verification_ids)), Verification.status.in_(UNFINISHED))
-        .values(status="running", attempts=Verification.attempts + 1)
-        .returning(Verification.id, Verification.fingerprint, Verification.request)
-        .execution_options(synchronize_session=False)
-    ).all()
-    db.session.commit()
+    # Committed before evaluating, so a request that kills its worker every time runs out of attempts;
+    # one statement, so in autocommit mode it costs one round trip.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        pending = connection.execute(
+            update(Verification)
+            .where(Verification.id.in_(list(verification_ids)), Verification.status.in_(UNFINISHED))
+            .values(status="running", attempts=Verification.attempts + 1)
+            .returning(Verification.id, Verification.fingerprint, Verification.request)
+        ).all()
     if not pending:
         return
     results, failed = {}, set()
@@ -287,7 +289,6 @@ def run_many(verification_ids) -> None:
     # (its claim fails while ours is held); one saved before is finished below with the rest.
     result_cache.put_many(results)
     completed_at = utcnow()
-    _without_waiting_for_the_disk()
     finished = _finish_all(results, cached=False, completed_at=completed_at)
     finished += _fail_all(failed, EVALUATION_FAILED, completed_at=completed_at)
     announcements = {fingerprint: _announcement("complete", completed_at, result=result)
@@ -295,15 +296,6 @@ def run_many(verification_ids) -> None:
     announcements |= {fingerprint: _announcement("failed", completed_at, error=EVALUATION_FAILED) for fingerprint in failed}
     result_cache.release_and_announce(announcements)
     _finished(finished)
-
-
-def _without_waiting_for_the_disk() -> None:
-    """Let this transaction's commit return before PostgreSQL has flushed it to disk (SQLite runs with
-    synchronous=NORMAL anyway). Only for the worker's writes: a PostgreSQL crash can at worst undo
-    them, never corrupt anything, and the sweep then runs those verifications again. The API's writes
-    of what it accepted, and any later synchronous commit (which flushes these too), stay durable."""
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def record_result(verification: Verification, result: dict, *, cached: bool) -> None:

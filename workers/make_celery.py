@@ -2,5 +2,6 @@
 
 from service import create_app
 
-flask_app = create_app()
+# The worker's commits do not wait for the disk: see SYNCHRONOUS_COMMIT in service/config.py.
+flask_app = create_app({"SYNCHRONOUS_COMMIT": False})
 celery_app = flask_app.extensions["celery"]
