@@ -106,7 +106,7 @@ def from_environment(environ=None) -> dict:
         # How long each process trusts what it last read of an API key (seconds): a revocation made in another
         # process takes effect within this time; in the revoking process, at once.
         "KEY_CACHE_SECONDS": float(environ.get("BV_KEY_CACHE_SECONDS") or 5.0),
-        # Requests per API key (per client address without a valid key), by role; flask-limiter's notation.
+        # Requests per API key (per client address without a valid key), by role, in the `limits` notation ("300/minute").
         "RATE_LIMIT_INTAKE": environ.get("BV_RATE_LIMIT_INTAKE", "300/minute"),
         "RATE_LIMIT_BILLING": environ.get("BV_RATE_LIMIT_BILLING", "600/minute"),
         "RATE_LIMIT_ADMIN": environ.get("BV_RATE_LIMIT_ADMIN", "600/minute"),

@@ -1,25 +1,75 @@
-"""Requests per API key and minute, by the key's role (flask-limiter, counted in Redis).
+"""Requests per API key and minute, by the key's role (fixed windows of the `limits` library, counted in Redis).
 
 A staff user signed in to the console is counted like a key, by their role. A request with
 neither is counted by client address, under the anonymous limit, so guessing keys (or staff
 passwords at /login) is slow too. The counters live under the app's Redis key prefix and hold key ids
 only; while Redis is down they are kept in memory, so an outage never turns into 429s or 500s.
+
+One check per request, before the view: `limits` directly, rather than flask-limiter, whose
+per-request machinery (limits re-resolved and re-parsed on every call) cost as much as the rest of
+answering a cached verification's rate check.
 """
 
+import logging
+import threading
 import time
 
 import redis.exceptions
 import sqlalchemy.exc
 from flask import Flask, current_app, request
-from flask_limiter import Limiter, RateLimitExceeded
+from limits import RateLimitItem, parse
+from limits.errors import StorageError
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 
 from service import auth, staff
 from service.errors import error_response
+
+log = logging.getLogger(__name__)
+UNAVAILABLE = (redis.exceptions.RedisError, StorageError)
+# After Redis fails, counters stay in memory this long before Redis is tried again.
+RETRY_REDIS_SECONDS = 5.0
 
 
 def redis_storage_uri(redis_url: str) -> str:
     """limits spells a Unix-socket Redis `redis+unix://`, redis-py `unix://`."""
     return "redis+unix://" + redis_url[len("unix://"):] if redis_url.startswith("unix://") else redis_url
+
+
+class RateLimits:
+    """Fixed-window counters in Redis, or in this process's memory while Redis is unavailable."""
+
+    def __init__(self, redis_url: str, key_prefix: str):
+        storage = storage_from_string(redis_storage_uri(redis_url), key_prefix=key_prefix,
+                                      socket_connect_timeout=1, socket_timeout=1)
+        self._redis = FixedWindowRateLimiter(storage)
+        self._memory = FixedWindowRateLimiter(MemoryStorage())
+        self._redis_after = 0.0
+        self._items: dict[str, RateLimitItem] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, limit: str, who: str) -> int | None:
+        """Count one request of `who` under `limit` ("300/minute"): None if it is allowed, else the seconds
+        until the window resets."""
+        if (item := self._items.get(limit)) is None:
+            item = self._items[limit] = parse(limit)
+        counter = self._memory
+        if time.monotonic() >= self._redis_after:
+            try:
+                if self._redis.hit(item, who):
+                    return None
+                counter = self._redis
+            except UNAVAILABLE as error:
+                log.warning("rate limit counters unavailable in Redis (%s): counting in memory", type(error).__name__)
+                with self._lock:
+                    self._redis_after = time.monotonic() + RETRY_REDIS_SECONDS
+        if counter is self._memory and self._memory.hit(item, who):
+            return None
+        try:
+            reset_at = counter.get_window_stats(item, who).reset_time
+        except UNAVAILABLE:
+            reset_at = time.time() + item.get_expiry()  # the store just went away: a whole window is a safe answer
+        return max(1, int(reset_at - time.time()))
 
 
 def _caller():
@@ -35,54 +85,45 @@ def _caller():
         return None, False
 
 
-def _exempt() -> bool:
-    """Only the API and password attempts are limited; a request whose caller cannot be looked up
-    (database down) gets its 503 instead."""
-    limited = request.path.startswith("/api/") or (request.path == "/login" and request.method == "POST")
-    return not limited or not _caller()[1]
+def _limited() -> bool:
+    """Only the API and password attempts are limited."""
+    return request.path.startswith("/api/") or (request.path == "/login" and request.method == "POST")
 
 
-def _client() -> str:
-    caller, _ = _caller()
+def check_rate_limit():
+    """Before every request: a 429 once the caller is over their limit. A request whose caller cannot be
+    looked up (database down) is not counted: it gets its 503 instead."""
+    if not _limited():
+        return None
+    caller, looked_up = _caller()
+    if not looked_up:
+        return None
     if caller is None:
-        return f"addr:{request.remote_addr}"
-    return f"key:{caller.id}" if isinstance(caller, auth.KeyOnFile) else f"user:{caller.id}"
-
-
-def _limit() -> str:
-    caller, _ = _caller()
-    return current_app.config[f"RATE_LIMIT_{caller.role.upper() if caller else 'ANONYMOUS'}"]
-
-
-def _rate_limited(error: RateLimitExceeded):
-    limiter: Limiter = current_app.extensions["rate_limiter"]
-    try:
-        retry_after = max(1, int(limiter.current_limit.reset_at - time.time()))
-    except redis.exceptions.RedisError:
-        retry_after = 60  # the counters' store just went away: a whole window is a safe answer
+        who, role = f"addr:{request.remote_addr}", "ANONYMOUS"
+    else:
+        who = f"key:{caller.id}" if isinstance(caller, auth.KeyOnFile) else f"user:{caller.id}"
+        role = caller.role.upper()
+    limit = current_app.config[f"RATE_LIMIT_{role}"]
+    retry_after = current_app.extensions["rate_limits"].retry_after(limit, who)
+    if retry_after is None:
+        return None
     return error_response(
-        429, f"Too many requests for this key ({error.description}); try again in {retry_after} s.",
+        429, f"Too many requests for this key ({limit.replace('/', ' per ')}); try again in {retry_after} s.",
         headers={"Retry-After": str(retry_after)},
     )
 
 
-def init_app(app: Flask) -> Limiter:
-    # One limiter per app (like the Celery app): flask-limiter keeps its storage on the instance,
-    # and the tests run apps on different Redis servers side by side.
-    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_storage_uri(app.config["REDIS_URL"]))
-    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {
-        "key_prefix": app.config["REDIS_KEY_PREFIX"] + "ratelimit",
-        "socket_connect_timeout": 1,
-        "socket_timeout": 1,
-    })
-    limiter = Limiter(
-        key_func=_client,
-        application_limits=[_limit],
-        application_limits_exempt_when=_exempt,
-        strategy="fixed-window",
-        in_memory_fallback_enabled=True,
-    )
-    limiter.init_app(app)
-    app.extensions["rate_limiter"] = limiter
-    app.register_error_handler(RateLimitExceeded, _rate_limited)
-    return limiter
+ROLES = ("INTAKE", "BILLING", "ADMIN", "ANONYMOUS")
+
+
+def init_app(app: Flask) -> RateLimits:
+    for role in ROLES:
+        try:
+            parse(app.config[f"RATE_LIMIT_{role}"])
+        except ValueError as error:
+            raise ValueError(f"BV_RATE_LIMIT_{role} must read like 300/minute: {error}") from None
+    # One set of counters per app (like the Celery app): the tests run apps on different Redis servers side by side.
+    limits = RateLimits(app.config["REDIS_URL"], app.config["REDIS_KEY_PREFIX"] + "ratelimit")
+    app.extensions["rate_limits"] = limits
+    app.before_request(check_rate_limit)
+    return limits

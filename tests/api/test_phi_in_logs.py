@@ -16,7 +16,7 @@ from tests.requests import VETERAN_WITH_REFERRAL, body
 pytestmark = pytest.mark.e2e
 
 LOGGERS = ("", "celery", "kombu", "werkzeug", "sqlalchemy.engine", "sqlalchemy.pool", "service", "workers",
-           "flask-limiter", "urllib3", "flask.app")
+           "limits", "urllib3", "flask.app")
 BAD_DATE_OF_BIRTH = "23/07/1968"
 BAD_MEMBER_ID = "ZK4471902!"
 # The worker's rules fail on this member id, with an error quoting the whole request.

@@ -94,3 +94,9 @@ def test_guessing_staff_passwords_is_limited_by_client_address(limited, staff):
 
     assert [guess.status_code for guess in guesses] == [401, 401, 429]
     assert guesses[-1].headers["Retry-After"]
+
+
+def test_a_limit_setting_that_does_not_parse_stops_the_app_at_start(app):
+    with pytest.raises(ValueError, match="BV_RATE_LIMIT_BILLING must read like 300/minute"), \
+            another_app(app, RATE_LIMIT_BILLING="plenty"):
+        pass
