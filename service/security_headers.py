@@ -30,9 +30,10 @@ def init_app(app: Flask) -> None:
 
 def add_security_headers(response: Response) -> Response:
     headers = response.headers
-    for name, value in ALWAYS.items():
-        headers.setdefault(name, value)
-    if "Content-Security-Policy" not in headers:
+    # One pass over the names already set: each look-up in werkzeug's Headers is a scan of the list.
+    present = {name.lower() for name in headers.keys()}
+    headers.extend((name, value) for name, value in ALWAYS.items() if name.lower() not in present)
+    if "content-security-policy" not in present:
         headers["Content-Security-Policy"] = _docs_policy(response) if request.endpoint == DOCS_ENDPOINT else STRICT_POLICY
     if request.path.startswith("/api/") or response.mimetype == "text/html":
         headers["Cache-Control"] = "no-store"

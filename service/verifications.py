@@ -7,6 +7,7 @@ lost if Redis or a worker goes away; a task only ever gets row ids.
 import logging
 import uuid
 from datetime import datetime, timezone
+from types import SimpleNamespace
 from typing import NamedTuple
 
 import kombu.exceptions
@@ -106,7 +107,8 @@ def _result_columns(result: dict, *, cached: bool, completed_at=None) -> dict:
 
 
 def submit(request: dict, *, api_key_id=None, staff_user_id=None, idempotency_key=None, wait=0) -> Verification:
-    """Accept a validated request: answer from the cache, join an identical request in flight, or queue it."""
+    """Accept a validated request: answer from the cache, join an identical request in flight, or queue it.
+    What it returns has a Verification's columns as attributes (a cache hit's is not an ORM object)."""
     row = _new_row(request, api_key_id=api_key_id, staff_user_id=staff_user_id)
     scope = api_key_id if api_key_id is not None else f"user:{staff_user_id}"
     idempotency = sign("idempotency", f"{scope}:{idempotency_key}".encode()) if idempotency_key else None
@@ -129,11 +131,13 @@ def submit(request: dict, *, api_key_id=None, staff_user_id=None, idempotency_ke
     except IntegrityError:
         # Another call with the same Idempotency-Key committed first: answer with its verification.
         return _waited(_by_idempotency_key(api_key_id, idempotency, row["request_digest"]), wait)
-    # Not added to the session: it has just been written, and is only read from here on.
-    verification = Verification(**row)
     if cached is not None:
+        # Read only from here on: its columns will do (an ORM object costs more than the rest of a cache hit).
+        verification = SimpleNamespace(**row)
         _finished([verification])
         return verification
+    # Not added to the session: it has just been written.
+    verification = Verification(**row)
 
     try:
         if result_cache.claim(fingerprint, str(verification.id)):
