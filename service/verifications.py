@@ -14,7 +14,7 @@ import kombu.exceptions
 import orjson
 import redis.exceptions
 from flask import current_app, url_for
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -270,12 +270,7 @@ def run_many(verification_ids) -> None:
     # Committed before evaluating, so a request that kills its worker every time runs out of attempts;
     # one statement, so in autocommit mode it costs one round trip.
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        pending = connection.execute(
-            update(Verification)
-            .where(Verification.id.in_(list(verification_ids)), Verification.status.in_(UNFINISHED))
-            .values(status="running", attempts=Verification.attempts + 1)
-            .returning(Verification.id, Verification.fingerprint, Verification.request)
-        ).all()
+        pending = connection.execute(_MARK_RUNNING, {"ids": list(verification_ids)}).all()
     if not pending:
         return
     results, failed = {}, set()
@@ -317,26 +312,37 @@ class Finished(NamedTuple):
     batch_id: uuid.UUID | None
 
 
-_FINISHED_COLUMNS = (Verification.id, Verification.callback_url, Verification.batch_id)
+# The worker's statements, built once: each call only binds its values (the SET columns come from the
+# parameters), so SQLAlchemy compiles each once instead of building and hashing a statement per row.
+_table = Verification.__table__
+_unfinished = _table.c.status.in_(UNFINISHED)
+_FINISHED_COLUMNS = (_table.c.id, _table.c.callback_url, _table.c.batch_id)
+_MARK_RUNNING = (
+    update(_table)
+    .where(_table.c.id.in_(bindparam("ids", expanding=True)), _unfinished)
+    .values(status="running", attempts=_table.c.attempts + 1)
+    .returning(_table.c.id, _table.c.fingerprint, _table.c.request)
+)
+_FINISH = update(_table).where(_table.c.fingerprint == bindparam("finishing"), _unfinished).returning(*_FINISHED_COLUMNS)
+_FAIL = (
+    update(_table)
+    .where(_table.c.fingerprint.in_(bindparam("failing", expanding=True)), _unfinished)
+    .returning(*_FINISHED_COLUMNS)
+)
 
 
 def _finish_all(results: dict[str, dict], *, cached: bool, completed_at=None) -> list[Finished]:
     """Finish every saved, unfinished verification of these fingerprints, each exactly once (only the
     statement that moves a row out of queued/running writes it); the verifications it finished."""
     finished = []
-    for fingerprint, result in results.items():
-        moved = db.session.execute(
-            update(Verification)
-            .where(Verification.fingerprint == fingerprint, Verification.status.in_(UNFINISHED))
-            .values(**_result_columns(result, cached=cached, completed_at=completed_at))
-            .returning(*_FINISHED_COLUMNS)
-            .execution_options(synchronize_session=False)
-        ).all()
-        denials = [denial | {"verification_id": row.id} for row in moved for denial in denial_rows(result)]
-        if denials:
-            db.session.execute(insert(VerificationDenial), denials)
-        finished.extend(Finished(*row) for row in moved)
-    db.session.commit()
+    with db.engine.begin() as connection:
+        for fingerprint, result in results.items():
+            columns = _result_columns(result, cached=cached, completed_at=completed_at)
+            moved = connection.execute(_FINISH, {"finishing": fingerprint, **columns}).all()
+            denials = [denial | {"verification_id": row.id} for row in moved for denial in denial_rows(result)]
+            if denials:
+                connection.execute(insert(VerificationDenial.__table__), denials)
+            finished.extend(Finished(*row) for row in moved)
     return finished
 
 
@@ -344,14 +350,9 @@ def _fail_all(fingerprints_failed, message: str, *, completed_at=None) -> list[F
     """Fail the verifications and every identical one waiting on them: the same request fails the same way."""
     if not fingerprints_failed:
         return []
-    failing = db.session.execute(
-        update(Verification)
-        .where(Verification.fingerprint.in_(list(fingerprints_failed)), Verification.status.in_(UNFINISHED))
-        .values(status="failed", completed_at=completed_at or utcnow(), error=message)
-        .returning(*_FINISHED_COLUMNS)
-        .execution_options(synchronize_session=False)
-    ).all()
-    db.session.commit()
+    with db.engine.begin() as connection:
+        failing = connection.execute(_FAIL, {"failing": list(fingerprints_failed), "status": "failed",
+                                             "completed_at": completed_at or utcnow(), "error": message}).all()
     return [Finished(*row) for row in failing]
 
 
