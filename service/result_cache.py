@@ -3,23 +3,26 @@
 Also the two pieces that let identical requests share one task: an in-flight marker per
 fingerprint, and a pub/sub channel on which the task announces that it is done, with what it
 wrote (the same PHI-free result the cache holds), so a waiting request need not read it back.
-Each has a form for many fingerprints at once (a batch), sent in one round trip.
+A new request asks for its result and, when there is none, claims the task, in one round trip
+(`look_up`); a batch's fingerprints are asked and claimed together (`get_many`, `claim_many`).
 
-Redis only speeds things up: while it is down a look-up is a miss, a store or an announcement
-is skipped, and a wait reads the verification's row instead. Only claiming raises, because a
-request that cannot be queued must be left for the sweep.
+Redis only speeds things up: while it is down a look-up is a miss that claims nothing, a store or
+an announcement is skipped, and a wait reads the verification's row instead.
 """
 
 import functools
 import logging
 import threading
-import time
+from collections import OrderedDict
 from collections.abc import Iterable
+from enum import Enum
+from typing import NamedTuple
 
 import orjson
 import redis.exceptions
 from flask import current_app
 
+from service.announcements import Announcements
 from service.extensions import redis_store
 
 log = logging.getLogger(__name__)
@@ -27,10 +30,87 @@ log = logging.getLogger(__name__)
 # Longer than any task may run, so a marker left by a killed worker clears itself.
 INFLIGHT_SECONDS = 600
 UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
-# How often a wait reads the row while Redis cannot tell it the task is done.
-POLL_SECONDS = 0.25
-# Each server thread keeps its pub/sub connection between waits: a new one costs a connect and a handshake.
-_thread = threading.local()
+# Parsed results kept per process, by fingerprint: a repeated request is served without parsing its result.
+MEMO_SIZE = 256
+
+# KEYS: the result, the in-flight marker. ARGV: the verification that claims the task ("" claims nothing),
+# the marker's lifetime. Answers {1, result} (cached), {2} (claimed), {0} (an identical request holds it).
+_LOOK_UP = """
+local result = redis.call('GET', KEYS[1])
+if result then return {1, result} end
+if ARGV[1] ~= '' and redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', ARGV[2]) then return {2} end
+return {0}
+"""
+# Clears an in-flight marker only if it is still this verification's.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class Outcome(Enum):
+    CACHED = 1
+    CLAIMED = 2
+    HELD = 0  # an identical request holds the task: wait for it
+    UNAVAILABLE = -1  # Redis is down: nothing is known, nothing was claimed
+
+
+class Cached:
+    """A cached result: the bytes Redis holds, parsed on first use; one object per fingerprint and process,
+    shared by every request that finds it, so treat it as read-only."""
+
+    __slots__ = ("raw", "_parsed", "derived")
+
+    def __init__(self, raw: bytes):
+        self.raw = raw
+        self._parsed = None
+        # What callers compute from it once (the verification's result columns and denial rows).
+        self.derived = None
+
+    @property
+    def result(self) -> dict:
+        if self._parsed is None:
+            self._parsed = orjson.loads(self.raw)
+        return self._parsed
+
+
+class Lookup(NamedTuple):
+    outcome: Outcome
+    cached: Cached | None = None
+
+
+class _Memo:
+    """The most recently found results, by fingerprint (least recently used dropped first)."""
+
+    def __init__(self, size: int = MEMO_SIZE):
+        self._size = size
+        self._entries: OrderedDict[str, Cached] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def cached(self, fingerprint: str, raw: bytes) -> Cached:
+        with self._lock:
+            found = self._entries.get(fingerprint)
+            if found is not None and found.raw == raw:
+                self._entries.move_to_end(fingerprint)
+                return found
+            found = self._entries[fingerprint] = Cached(raw)
+            if len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+            return found
+
+
+def init_app(app) -> None:
+    client = app.extensions["redis"]
+    app.extensions["result_cache"] = {
+        "look_up": client.register_script(_LOOK_UP),
+        "release": client.register_script(_RELEASE),
+        "memo": _Memo(),
+        "announcements": Announcements(client, app.config["REDIS_KEY_PREFIX"] + "done:"),
+    }
+
+
+def _extension(name: str):
+    return current_app.extensions["result_cache"][name]
 
 
 def _or_skip(function):
@@ -45,6 +125,20 @@ def _or_skip(function):
             return None
 
     return degraded
+
+
+def look_up(fingerprint: str, claim_for=None) -> Lookup:
+    """The cached result of `fingerprint`; else, with `claim_for` (a verification id), claim its task for
+    that verification: CLAIMED when no identical request holds it, HELD when one does."""
+    keys = [redis_store.key("result", fingerprint), redis_store.key("inflight", fingerprint)]
+    try:
+        answer = _extension("look_up")(keys=keys, args=[str(claim_for or ""), INFLIGHT_SECONDS])
+    except UNAVAILABLE as error:
+        log.warning("cache unavailable (%s): look-up skipped", type(error).__name__)
+        return Lookup(Outcome.UNAVAILABLE)
+    if answer[0] == 1:
+        return Lookup(Outcome.CACHED, _extension("memo").cached(fingerprint, answer[1]))
+    return Lookup(Outcome(answer[0]))
 
 
 def get(fingerprint: str) -> dict | None:
@@ -73,7 +167,7 @@ def put_many(results: dict[str, dict]) -> None:
         pipe.execute()
 
 
-def claim(fingerprint: str, verification_id: str) -> bool:
+def claim(fingerprint: str, verification_id) -> bool:
     """True if no identical request is being worked on; the caller then owns the task."""
     return fingerprint in claim_many({fingerprint: verification_id})
 
@@ -88,6 +182,12 @@ def claim_many(owners: dict) -> set[str]:
 
 
 @_or_skip
+def release(fingerprint: str, verification_id) -> None:
+    """Give up a claim whose verification was never saved, so identical requests do not wait on it."""
+    _extension("release")(keys=[redis_store.key("inflight", fingerprint)], args=[str(verification_id)])
+
+
+@_or_skip
 def release_and_announce(announcements: dict[str, bytes]) -> None:
     """Clear the in-flight markers of these fingerprints and publish each one's announcement, in one round trip."""
     if not announcements:
@@ -99,82 +199,7 @@ def release_and_announce(announcements: dict[str, bytes]) -> None:
         pipe.execute()
 
 
-def wait(fingerprint: str, seconds: float, is_done, send=None) -> dict | bool:
-    """Block until the task for `fingerprint` announces it is done or `seconds` pass: the announcement
-    (a dict) when one came, else whether `is_done()`.
-
-    `send`, when given, sends the task once subscribed: it cannot have finished before, so `is_done()`
-    is not asked first. Without it, `is_done()` is asked once after subscribing, so a result that
-    landed before the subscription is not missed. Without Redis it is asked every POLL_SECONDS.
-    """
-    deadline = time.monotonic() + seconds
-    channel = redis_store.key("done", fingerprint).encode()
-    sent = send is None
-    try:
-        pubsub = _subscribed(channel)
-        if send is not None:
-            send()
-            sent = True
-        elif is_done():
-            return True
-        while (remaining := deadline - time.monotonic()) > 0:
-            message = pubsub.get_message(timeout=remaining)
-            # An announcement for this thread's previous wait may still arrive: only ours counts.
-            if message is not None and message["channel"] == channel:
-                return orjson.loads(message["data"])
-        return is_done()
-    except UNAVAILABLE as error:
-        _forget_subscriber()
-        if not sent:
-            raise  # the task was not sent: the caller leaves it to the sweep
-        log.warning("cache unavailable (%s): waiting by reading the verification", type(error).__name__)
-        return _poll(deadline, is_done)
-    finally:
-        _unsubscribe(channel)
-
-
-def _subscribed(channel: bytes):
-    """This thread's pub/sub connection, subscribed to `channel`; a kept connection that Redis dropped
-    since (a restart) is replaced once."""
-    try:
-        pubsub = _subscriber()
-        pubsub.subscribe(channel)
-    except UNAVAILABLE:
-        _forget_subscriber()
-        pubsub = _subscriber()
-        pubsub.subscribe(channel)
-    return pubsub
-
-
-def _subscriber():
-    """This thread's pub/sub connection to this app's Redis, made on first use."""
-    pubsub = getattr(_thread, "pubsub", None)
-    if pubsub is None or pubsub.connection_pool is not redis_store.client.connection_pool:
-        _forget_subscriber()
-        pubsub = _thread.pubsub = redis_store.client.pubsub(ignore_subscribe_messages=True)
-    return pubsub
-
-
-def _unsubscribe(channel: bytes) -> None:
-    if (pubsub := getattr(_thread, "pubsub", None)) is not None:
-        try:
-            pubsub.unsubscribe(channel)
-        except UNAVAILABLE:
-            _forget_subscriber()
-
-
-def _forget_subscriber() -> None:
-    if (pubsub := getattr(_thread, "pubsub", None)) is not None:
-        _thread.pubsub = None
-        try:
-            pubsub.close()
-        except UNAVAILABLE:
-            pass
-
-
-def _poll(deadline: float, is_done) -> bool:
-    while not is_done():
-        if (remaining := deadline - time.monotonic()) <= 0:
-            return False
-        time.sleep(min(POLL_SECONDS, remaining))
-    return True
+def expect(fingerprint: str):
+    """Start listening for `fingerprint`'s announcement (before its task is sent, so it cannot be missed):
+    a context manager whose `wait(seconds, is_done)` gives the announcement (a dict), or whether `is_done()`."""
+    return _extension("announcements").expect(fingerprint)

@@ -8,23 +8,25 @@ import logging
 import uuid
 from datetime import datetime, timezone
 from types import SimpleNamespace
-from typing import NamedTuple
 
 import kombu.exceptions
 import orjson
 import redis.exceptions
 from flask import current_app, url_for
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 import workers.rules
 from schemas.verification_request import VerificationRequestSchema
-from service import audit, body_memo, eligibility, group_commit, result_cache
+from service import audit, body_memo, eligibility, group_commit, result_cache, verification_rows
 from service.errors import reject, where
 from service.extensions import db
-from service.models import AuditEvent, Verification, VerificationDenial, utcnow
+from service.json_text import SerializedJSON
+from service.models import Verification, VerificationDenial, utcnow
+from service.result_cache import Outcome
 from service.signing import sign
+from service.verification_rows import Finished
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +91,7 @@ def _request_columns(request: dict) -> dict:
     return columns
 
 
-_RESULT_COLUMNS = ("completed_at", "result", "program", "determination", "rule_module", "rule_version")
+_RESULT_COLUMNS = tuple(name for name in verification_rows.RESULT_COLUMNS if name not in ("status", "cached"))
 
 
 def _result_columns(result: dict, *, cached: bool, completed_at=None) -> dict:
@@ -118,40 +120,75 @@ def submit(request: dict, *, api_key_id=None, staff_user_id=None, idempotency_ke
     row["idempotency_key"] = idempotency
 
     fingerprint = row["fingerprint"]
-    cached = result_cache.get(fingerprint)
-    denials = []
-    if cached is not None:
-        row.update(_result_columns(cached, cached=True))
-        denials = [denial | {"verification_id": row["id"]} for denial in denial_rows(cached)]
-    else:
-        row["dispatched_at"] = utcnow()
+    found = result_cache.look_up(fingerprint, claim_for=row["id"])
+    if found.outcome is Outcome.CACHED:
+        return _answered_from_cache(row, found.cached, api_key_id, idempotency, wait)
+    # Queued (the sweep queues it if no task is coming: Redis is down).
+    row["dispatched_at"] = None if found.outcome is Outcome.UNAVAILABLE else utcnow()
+    claimed = found.outcome is Outcome.CLAIMED
     try:
-        group_commit.write(((Verification.__table__, [row]), (VerificationDenial.__table__, denials),
-                            (AuditEvent.__table__, audit.rows("create", [row["id"]]))))
+        group_commit.write((row, ()))
     except IntegrityError:
         # Another call with the same Idempotency-Key committed first: answer with its verification.
+        if claimed:
+            result_cache.release(fingerprint, row["id"])
         return _waited(_by_idempotency_key(api_key_id, idempotency, row["request_digest"]), wait)
-    if cached is not None:
-        # Read only from here on: its columns will do (an ORM object costs more than the rest of a cache hit).
-        verification = SimpleNamespace(**row)
-        _finished([verification])
-        return verification
+    except Exception:
+        if claimed:
+            result_cache.release(fingerprint, row["id"])
+        raise
     # Not added to the session: it has just been written.
     verification = Verification(**row)
-
+    if found.outcome is Outcome.UNAVAILABLE:
+        log.warning("verification %s saved but not queued (the cache is unavailable); the sweep will queue it",
+                    verification.id)
+        return verification
     try:
-        if result_cache.claim(fingerprint, str(verification.id)):
+        if claimed:
             return _waited(verification, wait, send=lambda: enqueue(verification.id))
-        if (cached := result_cache.get(fingerprint)) is not None:
-            # The identical request finished between our cache look-up and the claim.
-            _finished(_finish_all({fingerprint: cached}, cached=True))
-            return get(verification.id)
+        return _joined(verification, wait)
     except BROKER_UNAVAILABLE as error:
         log.warning("verification %s saved but not queued (%s); the sweep will queue it",
                     verification.id, type(error).__name__)
         undispatched(verification.id)
         return verification
-    return _waited(verification, wait)
+
+
+def _answered_from_cache(row: dict, cached: result_cache.Cached, api_key_id, idempotency, wait):
+    """Save a verification answered from the cache (billing sees every check) and answer with it."""
+    columns, denials = _cached_columns(cached)
+    row.update(columns, completed_at=row["created_at"])
+    try:
+        group_commit.write((row, denials))
+    except IntegrityError:
+        return _waited(_by_idempotency_key(api_key_id, idempotency, row["request_digest"]), wait)
+    # Read only from here on: its columns will do (an ORM object costs more than the rest of a cache hit).
+    verification = SimpleNamespace(**row)
+    verification.result_json = cached.raw
+    _finished([verification])
+    return verification
+
+
+def _cached_columns(cached: result_cache.Cached) -> tuple[dict, list[dict]]:
+    """A cached result's verification columns (the result as the cache holds it, not parsed again) and
+    denial rows, worked out once per result and process."""
+    if cached.derived is None:
+        result = cached.result
+        columns = _result_columns(result, cached=True)
+        columns["result"] = SerializedJSON(cached.raw.decode())
+        del columns["completed_at"]
+        cached.derived = (columns, denial_rows(result))
+    return cached.derived
+
+
+def _joined(verification: Verification, wait: float) -> Verification:
+    """A verification saved while an identical one's task runs: that task finishes it too, unless it had
+    already finished its rows, in which case the result is in the cache and this request finishes itself."""
+    with result_cache.expect(verification.fingerprint) as waiter:
+        if (cached := result_cache.get(verification.fingerprint)) is not None:
+            _finished(_finish_all({verification.fingerprint: cached}, cached=True))
+            return get(verification.id)
+        return _waited(verification, wait, waiter=waiter)
 
 
 def submit_many(requests: list[tuple[int, dict]], *, batch_id, api_key_id=None, staff_user_id=None) -> None:
@@ -193,6 +230,11 @@ def submit_many(requests: list[tuple[int, dict]], *, batch_id, api_key_id=None, 
               + finished)
 
 
+def write_new(connection: Connection, items: list[tuple[dict, list[dict]]]) -> None:
+    """The group commit's write: new verifications (every column) with their denial rows and "create" events."""
+    verification_rows.insert_new(connection, [row for row, _ in items], [denials for _, denials in items])
+
+
 def enqueue(verification_id) -> None:
     _send("workers.tasks.verify", str(verification_id))
 
@@ -226,10 +268,10 @@ def _by_idempotency_key(api_key_id, idempotency, request_digest) -> Verification
     return earlier
 
 
-def _waited(verification: Verification, seconds: float, send=None) -> Verification:
+def _waited(verification: Verification, seconds: float, send=None, waiter=None) -> Verification:
     """The verification once finished, or as it is after `seconds`; `send` sends its task (first, and
     without waiting when `seconds` is 0). The task's announcement carries what it wrote to the row
-    (after committing it), so the usual case costs no read of the row."""
+    (after committing it), so the usual case costs no read of the row. `waiter`: one already listening."""
     if seconds <= 0 or verification.status in FINISHED:
         if send is not None:
             send()
@@ -238,7 +280,13 @@ def _waited(verification: Verification, seconds: float, send=None) -> Verificati
     def is_done():
         return db.session.scalar(select(Verification.status).where(Verification.id == verification.id)) in FINISHED
 
-    outcome = result_cache.wait(verification.fingerprint, seconds, is_done, send=send)
+    with waiter or result_cache.expect(verification.fingerprint) as listening:
+        if send is not None:
+            send()
+            outcome = listening.wait(seconds, is_done)
+        else:
+            # No task of ours: it may have finished before we listened.
+            outcome = is_done() or listening.wait(seconds, is_done)
     if not isinstance(outcome, dict):
         return db.session.get(Verification, verification.id, populate_existing=True)
     for column, value in _announced_columns(outcome).items():
@@ -304,45 +352,33 @@ def record_result(verification: Verification, result: dict, *, cached: bool) -> 
     verification.denials = [VerificationDenial(**denial) for denial in denial_rows(result)]
 
 
-class Finished(NamedTuple):
-    """A verification that has just finished, with what decides what follows (a webhook, a batch's end)."""
-
-    id: uuid.UUID
-    callback_url: str | None
-    batch_id: uuid.UUID | None
-
-
 # The worker's statements, built once: each call only binds its values (the SET columns come from the
 # parameters), so SQLAlchemy compiles each once instead of building and hashing a statement per row.
 _table = Verification.__table__
 _unfinished = _table.c.status.in_(UNFINISHED)
-_FINISHED_COLUMNS = (_table.c.id, _table.c.callback_url, _table.c.batch_id)
 _MARK_RUNNING = (
     update(_table)
     .where(_table.c.id.in_(bindparam("ids", expanding=True)), _unfinished)
     .values(status="running", attempts=_table.c.attempts + 1)
     .returning(_table.c.id, _table.c.fingerprint, _table.c.request)
 )
-_FINISH = update(_table).where(_table.c.fingerprint == bindparam("finishing"), _unfinished).returning(*_FINISHED_COLUMNS)
 _FAIL = (
     update(_table)
     .where(_table.c.fingerprint.in_(bindparam("failing", expanding=True)), _unfinished)
-    .returning(*_FINISHED_COLUMNS)
+    .returning(_table.c.id, _table.c.callback_url, _table.c.batch_id)
 )
 
 
 def _finish_all(results: dict[str, dict], *, cached: bool, completed_at=None) -> list[Finished]:
     """Finish every saved, unfinished verification of these fingerprints, each exactly once (only the
-    statement that moves a row out of queued/running writes it); the verifications it finished."""
+    statement that moves a row out of queued/running writes it); the verifications it finished. One
+    request's rows are one statement on PostgreSQL, committed on its own; a batch's, one transaction."""
     finished = []
-    with db.engine.begin() as connection:
+    single = len(results) == 1 and db.engine.dialect.name == "postgresql"
+    with (db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") if single else db.engine.begin()) as connection:
         for fingerprint, result in results.items():
             columns = _result_columns(result, cached=cached, completed_at=completed_at)
-            moved = connection.execute(_FINISH, {"finishing": fingerprint, **columns}).all()
-            denials = [denial | {"verification_id": row.id} for row in moved for denial in denial_rows(result)]
-            if denials:
-                connection.execute(insert(VerificationDenial.__table__), denials)
-            finished.extend(Finished(*row) for row in moved)
+            finished += verification_rows.finish(connection, fingerprint, columns, denial_rows(result))
     return finished
 
 
@@ -390,7 +426,25 @@ def timestamp(moment) -> str | None:
 
 def document(verification: Verification) -> dict:
     """The contract's JSON for one verification: its state, and the rule modules' result once complete."""
-    doc = {
+    doc = _document_head(verification)
+    if verification.result:
+        doc.update(verification.result)
+    if verification.status == "failed":
+        doc["error"] = {"code": "evaluation_failed", "message": verification.error}
+    return doc
+
+
+def document_json(verification) -> bytes:
+    """`document()` serialized; a cache hit's result goes out as the cache holds it, never parsed. (Results
+    never hold the head's keys, so the two objects join without a key twice.)"""
+    result_json = getattr(verification, "result_json", None)
+    if result_json is None:
+        return orjson.dumps(document(verification))
+    return orjson.dumps(_document_head(verification))[:-1] + b"," + result_json[1:]
+
+
+def _document_head(verification) -> dict:
+    return {
         "id": str(verification.id),
         "status": verification.status,
         "created_at": timestamp(verification.created_at),
@@ -398,11 +452,6 @@ def document(verification: Verification) -> dict:
         "cached": verification.cached,
         "links": {"self": url_for("verifications.verification", verification_id=verification.id)},
     }
-    if verification.result:
-        doc.update(verification.result)
-    if verification.status == "failed":
-        doc["error"] = {"code": "evaluation_failed", "message": verification.error}
-    return doc
 
 
 def get(verification_id) -> Verification:

@@ -5,6 +5,8 @@ from flask import Response
 
 
 def json_response(document, status: int = 200, headers=None) -> Response:
-    response = Response(orjson.dumps(document), status, headers=headers, mimetype="application/json")
+    """`document` as JSON (bytes: already serialized)."""
+    body = document if isinstance(document, bytes) else orjson.dumps(document)
+    response = Response(body, status, headers=headers, mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -2,6 +2,8 @@
 
 from uuid import UUID
 
+from flask import url_for
+
 from schemas.queries import CreateQuerySchema, IdempotencyHeaderSchema
 from schemas.verification_request import VerificationRequestSchema
 from schemas.verification_result import QueuedVerificationSchema, VerificationSchema
@@ -29,10 +31,10 @@ blp = Blueprint(
 def create(request, wait, idempotency_key):
     """Check coverage for a patient's planned treatment."""
     verification = verifications.submit(request, idempotency_key=idempotency_key, wait=wait, **principal())
-    document = verifications.document(verification)
+    document = verifications.document_json(verification)
     if verification.status in verifications.FINISHED:
         return json_response(document)
-    return json_response(document, 202, {"Location": document["links"]["self"]})
+    return json_response(document, 202, {"Location": url_for("verifications.verification", verification_id=verification.id)})
 
 
 @blp.route("/<uuid:verification_id>")

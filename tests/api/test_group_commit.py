@@ -16,7 +16,7 @@ from schemas.verification_request import VerificationRequestSchema
 from service.extensions import db
 from service.group_commit import GroupCommit
 from service.models import AuditEvent, Verification
-from service.verifications import _new_row
+from service.verifications import _new_row, write_new
 from tests.requests import body
 
 
@@ -50,7 +50,7 @@ def held_group(app):
     """A GroupCommit whose first write waits until `release` is set, so the writes queued meanwhile
     are committed together as one group."""
     with app.app_context():
-        committer = GroupCommit(db.engine)
+        committer = GroupCommit(db.engine, write_new, single_statement=db.engine.dialect.name == "postgresql")
     release, first = threading.Event(), threading.Event()
     insert = committer._insert
 
@@ -70,12 +70,11 @@ def test_a_conflict_in_a_group_fails_only_its_own_request(app, held_group, clean
         taken = _verification()
         clash = _verification(id=taken["id"])
         others = [_verification() for _ in range(3)]
-    table = Verification.__table__
     outcomes = {}
 
     def write(name, row):
         try:
-            committer.write(((table, [row]),))
+            committer.write((row, ()))
             outcomes[name] = "saved"
         except IntegrityError:
             outcomes[name] = "conflict"

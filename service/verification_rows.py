@@ -1,0 +1,104 @@
+"""The two writes on a verification's hot paths, each one statement on PostgreSQL.
+
+- `insert_new`: a new verification with its denial reasons (a cache hit has them) and its "create"
+  audit event;
+- `finish`: every unfinished verification of one request (a fingerprint) with its result and denial
+  reasons, answering which ones it moved.
+
+On PostgreSQL each is a single statement whose data-modifying CTEs write the other tables, so a
+request costs one round trip, one statement for SQLAlchemy to run, and on its own (autocommit) no
+BEGIN or COMMIT. SQLite has no data-modifying CTEs; it runs in the process, so it writes table by
+table in the caller's transaction.
+"""
+
+from typing import NamedTuple
+
+import orjson
+from sqlalchemy import Connection, bindparam, insert, text, update
+
+from service.models import AuditEvent, Verification, VerificationDenial
+
+UNFINISHED = ("queued", "running")
+_verifications = Verification.__table__
+_denials = VerificationDenial.__table__
+_audit = AuditEvent.__table__
+# The denial reasons travel as one JSON parameter and are unpacked by the database.
+_DENIAL_RECORDS = "json_to_recordset(CAST(:denials AS json)) AS reason(carc text, rarc text, description text)"
+RESULT_COLUMNS = ("status", "completed_at", "cached", "result", "program", "determination", "rule_module",
+                  "rule_version")
+
+
+class Finished(NamedTuple):
+    """A verification that has just finished, with what decides what follows (a webhook, a batch's end)."""
+
+    id: object
+    callback_url: str | None
+    batch_id: object
+
+
+def _typed(names):
+    """Bind parameters typed like their verifications columns (UUIDs, JSON, timestamps convert as in the ORM)."""
+    return [bindparam(name, type_=_verifications.c[name].type) for name in names]
+
+
+_COLUMNS = tuple(column.name for column in _verifications.columns)
+_INSERT_NEW = text(f"""
+WITH verification AS (
+    INSERT INTO verifications ({", ".join(_COLUMNS)}) VALUES ({", ".join(":" + name for name in _COLUMNS)})
+), denials AS (
+    INSERT INTO verification_denials (verification_id, carc, rarc, description)
+    SELECT :id, reason.carc, reason.rarc, reason.description FROM {_DENIAL_RECORDS}
+)
+INSERT INTO audit_events (at, action, verification_id, api_key_id, staff_user_id)
+VALUES (:created_at, 'create', :id, :api_key_id, :staff_user_id)
+""").bindparams(*_typed(_COLUMNS))
+
+_FINISH = text(f"""
+WITH finished AS (
+    UPDATE verifications SET {", ".join(f"{name} = :{name}" for name in RESULT_COLUMNS)}
+    WHERE fingerprint = :fingerprint AND status IN ('queued', 'running')
+    RETURNING id, callback_url, batch_id
+), denials AS (
+    INSERT INTO verification_denials (verification_id, carc, rarc, description)
+    SELECT finished.id, reason.carc, reason.rarc, reason.description FROM finished CROSS JOIN {_DENIAL_RECORDS}
+)
+SELECT id, callback_url, batch_id FROM finished
+""").bindparams(*_typed(RESULT_COLUMNS))
+
+_FINISH_SQLITE = (
+    update(_verifications)
+    .where(_verifications.c.fingerprint == bindparam("finishing"), _verifications.c.status.in_(UNFINISHED))
+    .returning(_verifications.c.id, _verifications.c.callback_url, _verifications.c.batch_id)
+)
+
+
+def insert_new(connection: Connection, rows: list[dict], denials: list[list[dict]]) -> None:
+    """Insert new verifications (every column of each), the denial reasons of each (`denials[i]` for
+    `rows[i]`, dicts of carc, rarc, description) and the "create" audit event of each."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(_INSERT_NEW, [row | {"denials": orjson.dumps(reasons).decode()}
+                                         for row, reasons in zip(rows, denials, strict=True)])
+        return
+    connection.execute(insert(_verifications), rows)
+    reasons = [reason | {"verification_id": row["id"]} for row, row_reasons in zip(rows, denials, strict=True)
+               for reason in row_reasons]
+    if reasons:
+        connection.execute(insert(_denials), reasons)
+    connection.execute(insert(_audit), [
+        {"at": row["created_at"], "action": "create", "verification_id": row["id"], "api_key_id": row["api_key_id"],
+         "staff_user_id": row["staff_user_id"]} for row in rows])
+
+
+def finish(connection: Connection, fingerprint: str, columns: dict, denials: list[dict]) -> list[Finished]:
+    """Give every queued or running verification of `fingerprint` the result `columns` (RESULT_COLUMNS)
+    and its denial reasons; the verifications it moved. Only the statement that moves a row out of
+    queued/running writes it, so each is finished exactly once."""
+    if connection.dialect.name == "postgresql":
+        moved = connection.execute(
+            _FINISH, {**columns, "fingerprint": fingerprint, "denials": orjson.dumps(denials).decode()}).all()
+        return [Finished(*row) for row in moved]
+    moved = connection.execute(_FINISH_SQLITE, {**columns, "finishing": fingerprint}).all()
+    reasons = [reason | {"verification_id": row.id} for row in moved for reason in denials]
+    if reasons:
+        connection.execute(insert(_denials), reasons)
+    return [Finished(*row) for row in moved]
