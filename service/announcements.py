@@ -87,8 +87,10 @@ class Announcements:
         if self._pid != os.getpid():
             self._reset()  # a forked child does not have its parent's listener thread
         with self._lock:
+            self._last_waiter = time.monotonic()  # a wait is coming: the listener must not stop now
             if self._thread is None:
-                self._thread = threading.Thread(target=self._listen, name="announcements", daemon=True)
+                self._thread = threading.Thread(target=self._listen, name=f"announcements {self._prefix.decode()}",
+                                                daemon=True)
                 self._thread.start()
         self._subscribed.wait(SUBSCRIBE_SECONDS)
         channel = self._prefix + fingerprint.encode()

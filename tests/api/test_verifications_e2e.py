@@ -69,6 +69,42 @@ def test_repeated_request_is_answered_from_the_cache(http):
     }
 
 
+def test_a_cache_hit_answers_exactly_what_it_stored(http, app):
+    payload = body(**{"coverage.member_id": "111222444"})
+    post(http, payload)
+    answered = post(http, payload)
+    read_back = http.get(f"{http.base}/api/v1/verifications/{answered.json()['id']}")
+
+    assert answered.json()["cached"] is True
+    assert read_back.json() == answered.json(), "the POST's answer and the stored verification are the same document"
+    assert VerificationSchema().validate(answered.json()) == {}
+    with app.app_context():
+        stored = db.session.get(Verification, UUID(answered.json()["id"]))
+        assert (stored.program, stored.determination) == (answered.json()["program"], answered.json()["determination"])
+        assert sorted(d.carc for d in stored.denials) == sorted(r["carc"] for r in answered.json()["denial_reasons"])
+
+
+def test_a_request_whose_save_failed_leaves_no_task_for_others_to_wait_on(http, monkeypatch):
+    from service import group_commit
+    from sqlalchemy.exc import OperationalError
+
+    payload = body(**{"coverage.member_id": "555000555"})
+    write = group_commit.write
+
+    def database_gone(item):
+        raise OperationalError("INSERT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(group_commit, "write", database_gone)
+    refused = post(http, payload)
+    monkeypatch.setattr(group_commit, "write", write)
+    started = time.monotonic()
+    again = post(http, payload)
+
+    assert refused.status_code == 503
+    assert again.status_code == 200 and again.json()["status"] == "complete" and again.json()["cached"] is False
+    assert time.monotonic() - started < 5, "the identical request ran its own task, not waited on the unsaved one"
+
+
 def test_rule_version_bump_misses_the_cache(http, monkeypatch):
     payload = body(**{"coverage.member_id": "444555666"})
     assert post(http, payload).json()["cached"] is False
