@@ -6,9 +6,11 @@ from uuid import UUID
 
 import pytest
 import requests
+from sqlalchemy.exc import OperationalError
 
 import workers.rules
 from schemas.verification_result import VerificationSchema
+from service import group_commit
 from service.extensions import db
 from service.models import Verification
 from tests.requests import body
@@ -85,9 +87,6 @@ def test_a_cache_hit_answers_exactly_what_it_stored(http, app):
 
 
 def test_a_request_whose_save_failed_leaves_no_task_for_others_to_wait_on(http, monkeypatch):
-    from service import group_commit
-    from sqlalchemy.exc import OperationalError
-
     payload = body(**{"coverage.member_id": "555000555"})
     write = group_commit.write
 
