@@ -3,11 +3,11 @@
 A request thread hands `write()` what it must save (a new verification with its denial reasons and
 audit event) and returns once it is committed, as if it had committed it itself. Whichever thread
 finds no write under way leads: it takes every request's items queued so far, writes them with the
-group's write function (on PostgreSQL, one statement per request, pipelined) and commits once; then
+group's write function (on PostgreSQL, one statement for the whole group) and commits once; then
 the first thread that queued meanwhile leads the next group. Under load a group holds several
 requests, so each pays a fraction of the round trips, of the statement overhead and of the commit's
 flush to disk; alone, a request pays what it would have paid on its own (no background thread, no
-hand-off), and where its write is one statement (`single_statement`), not even a BEGIN or COMMIT.
+hand-off), and where the write is one statement (`single_statement`), not even a BEGIN or COMMIT.
 
 A group that fails on a constraint (an Idempotency-Key used twice at once) is written again request
 by request, so only the request that broke it gets the error.
@@ -38,7 +38,7 @@ class GroupCommit:
     def __init__(self, engine: Engine, write_all: WriteAll, *, single_statement: bool = False):
         self._engine = engine
         self._write_all = write_all
-        # A group of one is written in autocommit mode: one statement is already atomic.
+        # `write_all` writes a whole group in one statement (PostgreSQL): atomic as it is, so no BEGIN or COMMIT.
         self._single_statement = single_statement
         self._lock = threading.Lock()
         self._queued: list[_Write] = []
@@ -94,7 +94,7 @@ class GroupCommit:
                 write.ready.set()
 
     def _insert(self, items: list) -> None:
-        if len(items) == 1 and self._single_statement:
+        if self._single_statement:
             with self._engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 self._write_all(connection, items)
             return

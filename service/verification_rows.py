@@ -1,14 +1,14 @@
 """The two writes on a verification's hot paths, each one statement on PostgreSQL.
 
-- `insert_new`: a new verification with its denial reasons (a cache hit has them) and its "create"
-  audit event;
+- `insert_new`: new verifications (a group commit's) with their denial reasons (a cache hit has
+  them) and their "create" audit events;
 - `finish`: every unfinished verification of one request (a fingerprint) with its result and denial
   reasons, answering which ones it moved.
 
-On PostgreSQL each is a single statement whose data-modifying CTEs write the other tables, so a
-request costs one round trip, one statement for SQLAlchemy to run, and on its own (autocommit) no
-BEGIN or COMMIT. SQLite has no data-modifying CTEs; it runs in the process, so it writes table by
-table in the caller's transaction.
+On PostgreSQL each is a single statement whose data-modifying CTEs write the other tables, so it
+costs one round trip, one statement for SQLAlchemy to run, and in autocommit mode no BEGIN or
+COMMIT. SQLite has no data-modifying CTEs; it runs in the process, so it writes table by table in
+the caller's transaction.
 """
 
 from typing import NamedTuple
@@ -16,6 +16,7 @@ from typing import NamedTuple
 import orjson
 from sqlalchemy import Connection, bindparam, insert, text, update
 
+from service.json_text import SerializedJSON
 from service.models import AuditEvent, Verification, VerificationDenial
 
 UNFINISHED = ("queued", "running")
@@ -41,17 +42,35 @@ def _typed(names):
     return [bindparam(name, type_=_verifications.c[name].type) for name in names]
 
 
-_COLUMNS = tuple(column.name for column in _verifications.columns)
-_INSERT_NEW = text(f"""
+# Every request of a group in one statement: the rows travel as one JSON array that PostgreSQL turns into
+# the table's row type, so the statement is the same for a group of one or of twenty.
+_INSERT_NEW = text("""
 WITH verification AS (
-    INSERT INTO verifications ({", ".join(_COLUMNS)}) VALUES ({", ".join(":" + name for name in _COLUMNS)})
+    INSERT INTO verifications SELECT * FROM json_populate_recordset(NULL::verifications, CAST(:rows AS json))
+    RETURNING id, created_at, api_key_id, staff_user_id
 ), denials AS (
     INSERT INTO verification_denials (verification_id, carc, rarc, description)
-    SELECT :id, reason.carc, reason.rarc, reason.description FROM {_DENIAL_RECORDS}
+    SELECT verification_id, carc, rarc, description
+    FROM json_populate_recordset(NULL::verification_denials, CAST(:denials AS json))
 )
 INSERT INTO audit_events (at, action, verification_id, api_key_id, staff_user_id)
-VALUES (:created_at, 'create', :id, :api_key_id, :staff_user_id)
-""").bindparams(*_typed(_COLUMNS))
+SELECT created_at, 'create', id, api_key_id, staff_user_id FROM verification
+""")
+
+
+def _as_json(values) -> str:
+    """JSON of rows for json_populate_recordset: UUIDs and timestamps as text, JSON columns as objects (a
+    result already serialized goes in as it is)."""
+    return orjson.dumps(values, default=_fragment, option=orjson.OPT_PASSTHROUGH_SUBCLASS).decode()
+
+
+def _fragment(value):
+    if isinstance(value, SerializedJSON):
+        return orjson.Fragment(str(value))  # str() of a subclass: the plain str orjson takes
+    if isinstance(value, str):
+        return str(value)
+    raise TypeError(type(value).__name__)
+
 
 _FINISH = text(f"""
 WITH finished AS (
@@ -75,13 +94,12 @@ _FINISH_SQLITE = (
 def insert_new(connection: Connection, rows: list[dict], denials: list[list[dict]]) -> None:
     """Insert new verifications (every column of each), the denial reasons of each (`denials[i]` for
     `rows[i]`, dicts of carc, rarc, description) and the "create" audit event of each."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(_INSERT_NEW, [row | {"denials": orjson.dumps(reasons).decode()}
-                                         for row, reasons in zip(rows, denials, strict=True)])
-        return
-    connection.execute(insert(_verifications), rows)
     reasons = [reason | {"verification_id": row["id"]} for row, row_reasons in zip(rows, denials, strict=True)
                for reason in row_reasons]
+    if connection.dialect.name == "postgresql":
+        connection.execute(_INSERT_NEW, {"rows": _as_json(rows), "denials": _as_json(reasons)})
+        return
+    connection.execute(insert(_verifications), rows)
     if reasons:
         connection.execute(insert(_denials), reasons)
     connection.execute(insert(_audit), [
