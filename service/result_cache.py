@@ -159,11 +159,12 @@ def get_many(fingerprints: Iterable[str]) -> dict[str, dict]:
 
 
 @_or_skip
-def put_many(results: dict[str, dict]) -> None:
+def put_many(results: dict[str, bytes]) -> None:
+    """Cache results (already serialized), by fingerprint."""
     ttl = current_app.config["CACHE_TTL_SECONDS"]
     with redis_store.client.pipeline(transaction=False) as pipe:
-        for fingerprint, result in results.items():
-            pipe.set(redis_store.key("result", fingerprint), orjson.dumps(result), ex=ttl)
+        for fingerprint, result_json in results.items():
+            pipe.set(redis_store.key("result", fingerprint), result_json, ex=ttl)
         pipe.execute()
 
 

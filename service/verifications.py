@@ -302,8 +302,9 @@ def _announced_columns(announcement: dict) -> dict:
     return _result_columns(announcement["result"], cached=False, completed_at=completed_at)
 
 
-def _announcement(status: str, completed_at, *, result=None, error=None) -> bytes:
+def _announcement(status: str, completed_at, *, result_json: bytes | None = None, error=None) -> bytes:
     """What the task publishes once the rows of one request are committed: enough to answer a waiting POST."""
+    result = orjson.Fragment(result_json) if result_json is not None else None
     return orjson.dumps({"status": status, "completed_at": completed_at.isoformat(), "result": result, "error": error})
 
 
@@ -317,8 +318,12 @@ def run_many(verification_ids) -> None:
     waiting on the same requests; rows already finished are never evaluated again."""
     # Committed before evaluating, so a request that kills its worker every time runs out of attempts;
     # one statement, so in autocommit mode it costs one round trip.
+    verification_ids = list(verification_ids)
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        pending = connection.execute(_MARK_RUNNING, {"ids": list(verification_ids)}).all()
+        if len(verification_ids) == 1:
+            pending = connection.execute(_MARK_ONE_RUNNING, {"one_id": verification_ids[0]}).all()
+        else:
+            pending = connection.execute(_MARK_RUNNING, {"ids": verification_ids}).all()
     if not pending:
         return
     results, failed = {}, set()
@@ -332,14 +337,16 @@ def run_many(verification_ids) -> None:
             # happened but not the exception's message, which may quote the request (PHI).
             log.error("rule evaluation failed for verification %s: %s at %s", row.id, type(error).__name__, where(error))
             failed.add(row.fingerprint)
+    # Each result serialized once, for the cache, the rows and the announcement alike.
+    serialized = {fingerprint: orjson.dumps(result) for fingerprint, result in results.items()}
     # Cached first: an identical request saved after the rows are finished below finds the result there
     # (its claim fails while ours is held); one saved before is finished below with the rest.
-    result_cache.put_many(results)
+    result_cache.put_many(serialized)
     completed_at = utcnow()
-    finished = _finish_all(results, cached=False, completed_at=completed_at)
+    finished = _finish_all(results, cached=False, completed_at=completed_at, serialized=serialized)
     finished += _fail_all(failed, EVALUATION_FAILED, completed_at=completed_at)
-    announcements = {fingerprint: _announcement("complete", completed_at, result=result)
-                     for fingerprint, result in results.items()}
+    announcements = {fingerprint: _announcement("complete", completed_at, result_json=serialized[fingerprint])
+                     for fingerprint in results}
     announcements |= {fingerprint: _announcement("failed", completed_at, error=EVALUATION_FAILED) for fingerprint in failed}
     result_cache.release_and_announce(announcements)
     _finished(finished)
@@ -356,11 +363,13 @@ def record_result(verification: Verification, result: dict, *, cached: bool) -> 
 # parameters), so SQLAlchemy compiles each once instead of building and hashing a statement per row.
 _table = Verification.__table__
 _unfinished = _table.c.status.in_(UNFINISHED)
-_MARK_RUNNING = (
+_MARK_RUNNING, _MARK_ONE_RUNNING = (
     update(_table)
-    .where(_table.c.id.in_(bindparam("ids", expanding=True)), _unfinished)
+    .where(which, _unfinished)
     .values(status="running", attempts=_table.c.attempts + 1)
     .returning(_table.c.id, _table.c.fingerprint, _table.c.request)
+    # The second for one verification (a POST's task), without an IN list to expand on every call.
+    for which in (_table.c.id.in_(bindparam("ids", expanding=True)), _table.c.id == bindparam("one_id"))
 )
 _FAIL = (
     update(_table)
@@ -369,15 +378,18 @@ _FAIL = (
 )
 
 
-def _finish_all(results: dict[str, dict], *, cached: bool, completed_at=None) -> list[Finished]:
+def _finish_all(results: dict[str, dict], *, cached: bool, completed_at=None, serialized=None) -> list[Finished]:
     """Finish every saved, unfinished verification of these fingerprints, each exactly once (only the
     statement that moves a row out of queued/running writes it); the verifications it finished. One
-    request's rows are one statement on PostgreSQL, committed on its own; a batch's, one transaction."""
+    request's rows are one statement on PostgreSQL, committed on its own; a batch's, one transaction.
+    `serialized`: the results already as JSON, by fingerprint (stored as they are)."""
     finished = []
     single = len(results) == 1 and db.engine.dialect.name == "postgresql"
     with (db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") if single else db.engine.begin()) as connection:
         for fingerprint, result in results.items():
             columns = _result_columns(result, cached=cached, completed_at=completed_at)
+            if serialized is not None:
+                columns["result"] = SerializedJSON(serialized[fingerprint].decode())
             finished += verification_rows.finish(connection, fingerprint, columns, denial_rows(result))
     return finished
 
