@@ -31,8 +31,9 @@ SPY = str(Path(sys.executable).parent / "py-spy")
 # (file the anchor comes from, function name as py-spy prints it) per path, outermost first.
 CACHED = (("service/auth.py", "requires.<locals>.decorator.<locals>.guarded"),
           ("service/api/verifications.py", "create"), ("service/verifications.py", "submit"))
-UNCACHED_API = CACHED + (("service/verifications.py", "_waited"), ("service/result_cache.py", "wait"))
-UNCACHED_WORKER = (("service/verifications.py", "run"), ("service/verifications.py", "_finish_queued"))
+UNCACHED_API = CACHED + (("service/verifications.py", "_waited"), ("service/announcements.py", "Waiter.wait"))
+UNCACHED_WORKER = (("service/verifications.py", "run_many"), ("service/verifications.py", "_finish_all"),
+                   ("service/verification_rows.py", "finish"))
 
 
 def record(pid: int, output: Path, seconds: float, idle: bool) -> subprocess.Popen:

@@ -110,7 +110,7 @@ def _result_columns(result: dict, *, cached: bool, completed_at=None) -> dict:
 
 def submit(request: dict, *, api_key_id=None, staff_user_id=None, idempotency_key=None, wait=0) -> Verification:
     """Accept a validated request: answer from the cache, join an identical request in flight, or queue it.
-    What it returns has a Verification's columns as attributes (a cache hit's is not an ORM object)."""
+    What it returns has a Verification's columns as attributes (a new one's is not an ORM object)."""
     row = _new_row(request, api_key_id=api_key_id, staff_user_id=staff_user_id)
     scope = api_key_id if api_key_id is not None else f"user:{staff_user_id}"
     idempotency = sign("idempotency", f"{scope}:{idempotency_key}".encode()) if idempotency_key else None
@@ -137,8 +137,8 @@ def submit(request: dict, *, api_key_id=None, staff_user_id=None, idempotency_ke
         if claimed:
             result_cache.release(fingerprint, row["id"])
         raise
-    # Not added to the session: it has just been written.
-    verification = Verification(**row)
+    # Its columns, not an ORM object: it has just been written, and is only read from here on.
+    verification = SimpleNamespace(**row)
     if found.outcome is Outcome.UNAVAILABLE:
         log.warning("verification %s saved but not queued (the cache is unavailable); the sweep will queue it",
                     verification.id)
@@ -290,7 +290,10 @@ def _waited(verification: Verification, seconds: float, send=None, waiter=None) 
     if not isinstance(outcome, dict):
         return db.session.get(Verification, verification.id, populate_existing=True)
     for column, value in _announced_columns(outcome).items():
-        set_committed_value(verification, column, value)
+        if isinstance(verification, Verification):
+            set_committed_value(verification, column, value)  # as loaded: nothing for the session to write
+        else:
+            setattr(verification, column, value)
     return verification
 
 
