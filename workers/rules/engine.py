@@ -18,13 +18,12 @@ rule fails is covered. A line's reasons carry the CARC (and RARC) a payer would 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from collections.abc import Container, Iterable
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from .catalog import CARC, FEE_SCHEDULE_NAME, RARC, RETIRED_CARCS, SERVICES, VISIT_CATEGORIES, Service
-from .estimate import CENT, ZERO, cents, cost_share_series
+from .estimate import ZERO, cents, cost_share_series
 from .request import Verification
 
 COVERED = "covered"
@@ -47,19 +46,22 @@ REQUIREMENT_KINDS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
+class Reason(NamedTuple):
+    """Why a line is not paid as billed: the CARC (and RARC) a payer would give, and the words.
+    Immutable and hashable (reasons are merged across lines); a NamedTuple, cheap to build and hash."""
+
     carc: str
     rarc: str | None
     explanation: str
 
     def as_dict(self) -> dict[str, Any]:
+        carc, rarc, explanation = self
         return {
-            "carc": self.carc,
-            "rarc": self.rarc or None,
-            "description": CARC[self.carc],
-            "rarc_description": RARC[self.rarc] if self.rarc else None,
-            "explanation": self.explanation,
+            "carc": carc,
+            "rarc": rarc or None,
+            "description": CARC[carc],
+            "rarc_description": RARC[rarc] if rarc else None,
+            "explanation": explanation,
         }
 
 
@@ -75,6 +77,7 @@ class Line:
         "code",
         "well_formed",
         "service",
+        "category",
         "units",
         "charge",
         "charge_source",
@@ -104,6 +107,7 @@ class Line:
         self.code = code
         self.well_formed = well_formed
         self.service = service
+        self.category = service.category if service else None
         self.units = units
         self.charge = charge
         self.charge_source = charge_source
@@ -114,10 +118,6 @@ class Line:
         self.allowed = self.patient = self.payer = None
         self.series_patient = self.series_payer = None
         self.non_covered = self.series_non_covered = None
-
-    @property
-    def category(self) -> str | None:
-        return self.service.category if self.service else None
 
     @property
     def open(self) -> bool:
@@ -135,27 +135,28 @@ class Line:
 
 
 def make_lines(verification: Verification) -> list[Line]:
-    drugs_billed = {
-        SERVICES[line.code].drug
-        for line in verification.services
-        if line.code in SERVICES and SERVICES[line.code].category == "drug"
-    }
     # An infusion or injection takes the drug billed with it; racemic ketamine is the one the
     # catalog administers this way (esketamine is self-administered nasally).
-    administered = "ketamine" if "ketamine" in drugs_billed else None
-    lines = []
+    administered = None
     for billed in verification.services:
-        service = SERVICES.get(billed.code) if billed.well_formed else None
-        charge, source = billed.charge, "request"
-        if charge is None:
-            if service is not None:
-                charge, source = cents(service.default_fee * billed.units), "default_fee_schedule"
-            else:
-                source = None
+        service = SERVICES.get(billed.code)
+        if service is not None and service.category == "drug" and service.drug == "ketamine":
+            administered = "ketamine"
+            break
+    lines = []
+    for code, well_formed, units, charge in verification.services:
+        service = SERVICES.get(code) if well_formed else None
+        # A line's charge is kept in cents, as every amount the estimate computes from it.
+        if charge is not None:
+            charge, source = cents(charge), "request"
+        elif service is not None:
+            charge, source = cents(service.default_fee * units), "default_fee_schedule"
+        else:
+            source = None
         drug = None
         if service is not None:
             drug = administered if service.category == "drug_administration" else service.drug
-        lines.append(Line(billed.code, billed.well_formed, service, billed.units, charge, source, drug))
+        lines.append(Line(code, well_formed, service, units, charge, source, drug))
     return lines
 
 
@@ -164,6 +165,7 @@ class Evaluation:
 
     def __init__(self, program: str | None, verification: Verification, lines: list[Line] | None = None):
         self.program = program
+        self.rule_prefix = f"{program or 'routing'}."  # of every trace entry's rule name
         self.verification = verification
         self.lines = make_lines(verification) if lines is None else lines
         self.trace: list[dict[str, str]] = []
@@ -176,7 +178,7 @@ class Evaluation:
         self.forced: str | None = None  # a determination the roll-up must give (routing, self-pay)
 
     def record(self, rule: str, outcome: str, detail: str) -> None:
-        self.trace.append({"rule": f"{self.program or 'routing'}.{rule}", "outcome": outcome, "detail": detail})
+        self.trace.append({"rule": self.rule_prefix + rule, "outcome": outcome, "detail": detail})
 
     def require(self, kind: str, text: str) -> None:
         if kind not in REQUIREMENT_KINDS:
@@ -189,15 +191,18 @@ class Evaluation:
         if text not in self.notes:
             self.notes.append(text)
 
-    def open_lines(self, categories: Iterable[str] | None = None) -> list[Line]:
-        wanted = None if categories is None else set(categories)
-        return [
-            line for line in self.lines if line.open and (wanted is None or line.category in wanted)
-        ]
+    def open_lines(self, categories: Container[str] | None = None, *, drug: str | None = None) -> list[Line]:
+        """The lines no rule has decided yet; only those of `categories` (a set, tuple or dict) or of
+        `drug` when given."""
+        if drug is not None:
+            return [line for line in self.lines if line.determination is None and line.drug == drug]
+        if categories is None:
+            return [line for line in self.lines if line.determination is None]
+        return [line for line in self.lines if line.determination is None and line.category in categories]
 
     def has_payable_lines(self) -> bool:
         """Whether any line may still be paid (so the patient's share matters)."""
-        return any(line.determination in (None, *PAYABLE) for line in self.lines)
+        return any(line.determination is None or line.determination in PAYABLE for line in self.lines)
 
     def decide_all(self, determination: str, why: Reason | None = None) -> list[Line]:
         lines = self.open_lines()
@@ -207,12 +212,21 @@ class Evaluation:
 
 
 def codes_of(lines: Iterable[Line]) -> str:
-    return ", ".join(dict.fromkeys(line.code for line in lines))
+    return ", ".join(dict.fromkeys([line.code for line in lines]))
 
 
 def money(amount: Decimal | None) -> float | None:
-    """Money as the JSON result shows it: a float rounded half-up to cents."""
-    return None if amount is None else float(amount.quantize(CENT, ROUND_HALF_UP))
+    """Money as the JSON result shows it: a float of whole cents.
+
+    Every amount the engine holds is whole cents already: a line's charge is rounded half-up to
+    cents when the line is made (make_lines), and the estimate rounds every share it computes
+    (estimate.py); sums and multiples of cents are cents. So the float is exact to the cent with no
+    rounding here (tests/rules/test_money_in_cents.py holds the engine to that)."""
+    if amount is None:
+        return None
+    if amount is ZERO:  # the amount of every share nobody pays
+        return 0.0
+    return float(amount)
 
 
 def roll_up(lines: list[Line], forced: str | None = None) -> str:
@@ -272,18 +286,26 @@ def estimate_lines(
     verification = evaluation.verification
     sessions = verification.sessions
     payable: list[Line] = []
+    defaulted: list[Line] = []  # priced from the default fee schedule
+    unpriced: list[Line] = []  # no charge and no default fee
+    allowed = non_covered = ZERO
     for line in evaluation.lines:
         line.determination = line.determination or COVERED
         if line.charge is None:
+            unpriced.append(line)
             continue
+        if line.charge_source == "default_fee_schedule":
+            defaulted.append(line)
         if basis == SELF_PAY or line.determination in PAYABLE:
-            line.allowed = cents(line.charge)
+            line.allowed = line.charge
+            allowed += line.allowed
             payable.append(line)
         else:
             line.allowed = ZERO
             line.patient = line.payer = line.series_patient = line.series_payer = ZERO
-            line.non_covered = cents(line.charge) if patient_pays_non_covered else ZERO
+            line.non_covered = line.charge if patient_pays_non_covered else ZERO
             line.series_non_covered = line.non_covered * sessions
+            non_covered += line.non_covered
 
     known = True
     if basis == SELF_PAY:
@@ -314,41 +336,43 @@ def estimate_lines(
         if known:
             basis = "nothing_payable"
 
-    allowed = sum((line.allowed for line in payable), ZERO)
-    non_covered = sum((line.non_covered or ZERO for line in evaluation.lines), ZERO)
-
-    def sums(first: bool) -> dict[str, float | None]:
-        patient = payer = None
-        if known:
-            patient = sum((line.patient if first else line.series_patient for line in payable), ZERO)
-            payer = sum((line.payer if first else line.series_payer for line in payable), ZERO)
-        times = 1 if first else sessions
-        return {
-            "patient": money(patient),
-            "payer": money(payer),
-            "allowed": money(allowed * times),
-            "non_covered": money(non_covered * times),
-        }
+    patient = payer = series_patient = series_payer = None
+    if known:
+        patient = payer = series_patient = series_payer = ZERO
+        for line in payable:
+            patient += line.patient
+            payer += line.payer
+            series_patient += line.series_patient
+            series_payer += line.series_payer
 
     evaluation.record("estimate", "info" if known else "skip", ESTIMATE_BASES[basis])
     evaluation.estimate = {
         "basis": basis,
         "confirmed": known,
         "sessions": sessions,
-        "per_session": sums(True),
-        "total": sums(False),
+        "per_session": estimate_sums(patient, payer, allowed, non_covered),
+        "total": estimate_sums(series_patient, series_payer, allowed * sessions, non_covered * sessions),
     }
-    if any(line.charge_source == "default_fee_schedule" for line in evaluation.lines):
-        missing = codes_of(l for l in evaluation.lines if l.charge_source == "default_fee_schedule")
-        evaluation.note(f"No charge was given for {missing}: the estimate uses the {FEE_SCHEDULE_NAME}.")
-    if any(line.charge is None for line in evaluation.lines):
-        unpriced = codes_of(line for line in evaluation.lines if line.charge is None)
-        evaluation.note(f"{unpriced} has no charge and no default fee: it is left out of the estimate.")
-    if any(line.non_covered for line in evaluation.lines) and basis != SELF_PAY:
+    if defaulted:
+        evaluation.note(f"No charge was given for {codes_of(defaulted)}: the estimate uses the {FEE_SCHEDULE_NAME}.")
+    if unpriced:
+        evaluation.note(f"{codes_of(unpriced)} has no charge and no default fee: it is left out of the estimate.")
+    if non_covered and basis != SELF_PAY:  # some charge is not covered (amounts are never negative)
         evaluation.note(
             "Charges the plan does not cover are shown apart (non_covered), not in the patient's "
             "share: the patient owes them only after agreeing in writing to pay for them."
         )
+
+
+def estimate_sums(
+    patient: Decimal | None, payer: Decimal | None, allowed: Decimal, non_covered: Decimal
+) -> dict[str, float | None]:
+    return {
+        "patient": money(patient),
+        "payer": money(payer),
+        "allowed": money(allowed),
+        "non_covered": money(non_covered),
+    }
 
 
 # -- the result -------------------------------------------------------------------------------
@@ -366,7 +390,7 @@ def line_result(line: Line) -> dict[str, Any]:
         "allowed": money(line.allowed),
         "determination": line.determination,
         "authorization_required": line.authorization_required,
-        "denial_reasons": [why.as_dict() for why in line.reasons],
+        "denial_reasons": [why.as_dict() for why in line.reasons] if line.reasons else [],
         "patient_responsibility": money(line.patient),
         "payer_responsibility": money(line.payer),
         "non_covered_charge": money(line.non_covered),

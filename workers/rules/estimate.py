@@ -8,12 +8,18 @@ session by session:
 2. on what is left, a copay for a visit line (E/M, psychiatric evaluation, psychotherapy, Spravato
    visit) when the plan has one, otherwise the coinsurance;
 3. the patient never pays past the out-of-pocket maximum remaining (deductible counts toward it).
+
+The series is played session by session for the patient's share. Sessions that cannot differ from the
+one just played are added in one step, as playing them one by one would give: while the deductible
+left pays whole sessions; once the deductible is met, while the out-of-pocket maximum left covers
+whole sessions; and once the out-of-pocket maximum is reached (the patient pays nothing more).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from .request import Benefits
 
@@ -51,58 +57,72 @@ class CostShareTerms:
         copay = cents(benefits.copay) if benefits.copay is not None else None
         return cls(deductible_left, out_of_pocket_left, coinsurance, copay)
 
-    def split(self, allowed: Decimal, is_visit: bool) -> tuple[Decimal, Decimal, bool]:
-        """(patient, payer, capped) for one line of one session; consumes deductible and OOP."""
-        deductible = min(allowed, self.deductible_left)
-        self.deductible_left -= deductible
-        rest = allowed - deductible
-        if is_visit and self.copay is not None:
-            share = min(self.copay, rest)
-        elif self.coinsurance is not None:
-            share = cents(rest * self.coinsurance)
-        else:
-            share = ZERO
-        patient = deductible + share
+    def session(self, lines: list[tuple[Decimal, bool]]) -> tuple[list[Decimal], bool]:
+        """The patient's share of each (allowed, is_visit) line of one session, in order, and whether the
+        out-of-pocket maximum capped any; consumes the deductible and the out-of-pocket maximum."""
+        deductible_left, out_of_pocket_left = self.deductible_left, self.out_of_pocket_left
+        shares = []
         capped = False
-        if self.out_of_pocket_left is not None:
-            if patient > self.out_of_pocket_left:
-                patient = self.out_of_pocket_left
-                capped = True
-            self.out_of_pocket_left -= patient
-        return patient, allowed - patient, capped
+        for allowed, is_visit in lines:
+            if deductible_left:
+                deductible = min(allowed, deductible_left)
+                deductible_left -= deductible
+                rest = allowed - deductible
+            else:  # the deductible is met: the whole allowed amount is cost-shared
+                deductible, rest = ZERO, allowed
+            if is_visit and self.copay is not None:
+                share = min(self.copay, rest)
+            elif self.coinsurance is not None:
+                share = cents(rest * self.coinsurance)
+            else:
+                share = ZERO
+            patient = deductible + share
+            if out_of_pocket_left is not None:
+                if patient > out_of_pocket_left:
+                    patient = out_of_pocket_left
+                    capped = True
+                out_of_pocket_left -= patient
+            shares.append(patient)
+        self.deductible_left, self.out_of_pocket_left = deductible_left, out_of_pocket_left
+        return shares, capped
 
 
-@dataclass(frozen=True, slots=True)
-class SeriesEstimate:
+class SeriesEstimate(NamedTuple):
     first_session: tuple[tuple[Decimal, Decimal], ...]  # per line: (patient, payer), session 1
     series: tuple[tuple[Decimal, Decimal], ...]  # per line: (patient, payer), all sessions
-    per_session: tuple[Decimal, Decimal]
-    total: tuple[Decimal, Decimal]
     sessions_differ: bool  # the deductible or the out-of-pocket maximum makes sessions unequal
+
+    @property
+    def per_session(self) -> tuple[Decimal, Decimal]:
+        """(patient, payer) for session 1, all lines."""
+        return sum([patient for patient, _ in self.first_session], ZERO), sum([payer for _, payer in self.first_session], ZERO)
+
+    @property
+    def total(self) -> tuple[Decimal, Decimal]:
+        """(patient, payer) for the whole series, all lines."""
+        return sum([patient for patient, _ in self.series], ZERO), sum([payer for _, payer in self.series], ZERO)
 
 
 def cost_share_series(
     lines: list[tuple[Decimal, bool]], benefits: Benefits, sessions: int
 ) -> SeriesEstimate:
-    """Split each (allowed, is_visit) line of every session between patient and payer."""
+    """Split each (allowed, is_visit) line of every session between patient and payer: the series is
+    played session by session for the patient's share; the payer pays the rest of the allowed amount."""
     terms = CostShareTerms.from_benefits(benefits)
-    allowed = [cents(amount) for amount, _ in lines]
-    totals = [[ZERO, ZERO] for _ in lines]
-    first: list[tuple[Decimal, Decimal]] = []
-    previous: list[tuple[Decimal, Decimal]] | None = None
+    allowed = [(cents(amount), is_visit) for amount, is_visit in lines]
+    session_allowed = sum([amount for amount, _ in allowed], ZERO)
+    totals = [ZERO] * len(lines)  # the patient's share of each line over the sessions played
+    first: list[Decimal] = []
+    previous: list[Decimal] | None = None
     differ = False
     done = 0
     while done < sessions:
-        steady = terms.deductible_left == ZERO
-        session = []
-        capped_any = False
-        for (amount, (_, is_visit)) in zip(allowed, lines):
-            patient, payer, capped = terms.split(amount, is_visit)
-            capped_any |= capped
-            session.append((patient, payer))
-        for index, (patient, payer) in enumerate(session):
-            totals[index][0] += patient
-            totals[index][1] += payer
+        steady = not terms.deductible_left
+        # The deductible left pays the whole session: every line's patient share is its allowed amount.
+        from_deductible = session_allowed and terms.deductible_left >= session_allowed
+        session, capped_any = terms.session(allowed)
+        for index, patient in enumerate(session):
+            totals[index] += patient
         if previous is None:
             first = session
         elif session != previous:
@@ -110,26 +130,39 @@ def cost_share_series(
         previous = session
         done += 1
         remaining = sessions - done
-        if steady and not capped_any and remaining:
-            # Deductible met and no cap reached: the next session repeats this one unless the
-            # out-of-pocket maximum runs out during the rest of the series.
-            session_patient = sum((patient for patient, _ in session), ZERO)
-            if terms.out_of_pocket_left is None or terms.out_of_pocket_left >= session_patient * remaining:
-                for index, (patient, payer) in enumerate(session):
-                    totals[index][0] += patient * remaining
-                    totals[index][1] += payer * remaining
+        if remaining and terms.out_of_pocket_left is not None and not terms.out_of_pocket_left:
+            # The out-of-pocket maximum is reached: the patient pays nothing in the sessions left.
+            if any(session):
+                differ = True
+            done = sessions
+        elif from_deductible and not capped_any and remaining:
+            # The next sessions repeat this one while the deductible left still pays a whole session
+            # and the out-of-pocket maximum left is not reached (as session-by-session arithmetic would).
+            repeats = min(remaining, int(terms.deductible_left // session_allowed))
+            if terms.out_of_pocket_left is not None:
+                repeats = min(repeats, int(terms.out_of_pocket_left // session_allowed))
+            if repeats:
+                for index, patient in enumerate(session):
+                    totals[index] += patient * repeats
+                terms.deductible_left -= session_allowed * repeats
                 if terms.out_of_pocket_left is not None:
-                    terms.out_of_pocket_left -= session_patient * remaining
-                done = sessions
-    per_session = (
-        sum((patient for patient, _ in first), ZERO),
-        sum((payer for _, payer in first), ZERO),
-    )
-    total = (sum((t[0] for t in totals), ZERO), sum((t[1] for t in totals), ZERO))
+                    terms.out_of_pocket_left -= session_allowed * repeats
+                done += repeats
+        elif steady and not capped_any and remaining:
+            # Deductible met and no cap reached: the next sessions repeat this one while the
+            # out-of-pocket maximum left covers a whole session.
+            session_patient = sum(session, ZERO)
+            repeats = remaining
+            if terms.out_of_pocket_left is not None and session_patient:
+                repeats = min(remaining, int(terms.out_of_pocket_left // session_patient))
+            if repeats:
+                for index, patient in enumerate(session):
+                    totals[index] += patient * repeats
+                if terms.out_of_pocket_left is not None:
+                    terms.out_of_pocket_left -= session_patient * repeats
+                done += repeats
     return SeriesEstimate(
-        first_session=tuple(first),
-        series=tuple((t[0], t[1]) for t in totals),
-        per_session=per_session,
-        total=total,
-        sessions_differ=differ,
+        tuple([(patient, amount - patient) for patient, (amount, _) in zip(first, allowed)]),
+        tuple([(total, amount * sessions - total) for total, (amount, _) in zip(totals, allowed)]),
+        differ,
     )

@@ -14,20 +14,30 @@ from .engine import Evaluation
 
 # The order an indication is named in when several groups are billed.
 INDICATION_ORDER = ("ptsd", "depression", "substance_use", "suicidal_ideation", "psychiatric")
+# Each drug's notice for each indication, worded once: (drug key, indication key) -> (indication, notice).
+NOTICES = {
+    (key, indication_key): (group_name(indication_key), drug.notice.format(indication=group_name(indication_key)))
+    for key, drug in DRUGS.items()
+    for indication_key in INDICATION_ORDER
+}
 
 
 def find_off_label(evaluation: Evaluation) -> dict[str, Any] | None:
     """The off-label notice for the drugs billed, or None when every drug is used on-label."""
     verification = evaluation.verification
     groups = verification.diagnosis_groups
-    indication_key = next((key for key in INDICATION_ORDER if key in groups), None)
-    drugs = list(dict.fromkeys(line.drug for line in evaluation.lines if line.drug))
+    indication_key = None
+    for key in INDICATION_ORDER:
+        if key in groups:
+            indication_key = key
+            break
+    drugs = list(dict.fromkeys([line.drug for line in evaluation.lines if line.drug]))
     items = []
     for key in drugs:
         drug = DRUGS[key]
-        if drug.labelled_groups & groups or indication_key is None:
+        if indication_key is None or not drug.labelled_groups.isdisjoint(groups):
             continue
-        indication = group_name(indication_key)
+        indication, notice = NOTICES[key, indication_key]
         items.append(
             {
                 "drug": drug.name,
@@ -35,13 +45,13 @@ def find_off_label(evaluation: Evaluation) -> dict[str, Any] | None:
                 "indication": indication,
                 "fda_approved_for_indication": False,
                 "fda_label": drug.label,
-                "notice": drug.notice.format(indication=indication),
+                "notice": notice,
             }
         )
     if not items:
         for key in drugs:
             drug = DRUGS[key]
-            if drug.labelled_groups & groups:
+            if not drug.labelled_groups.isdisjoint(groups):
                 evaluation.record(
                     "off_label",
                     "pass",

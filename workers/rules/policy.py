@@ -12,7 +12,7 @@ and the engine version: editing a policy without bumping its version still chang
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,11 @@ class Policy:
     data: dict[str, Any]
     version: str
     path: Path
+    _summary: dict[str, Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # What every result cites (name, first source, version): static, so worded once.
+        object.__setattr__(self, "_summary", {"name": self.name, "source": self.source, "version": self.version})
 
     @property
     def name(self) -> str:
@@ -53,7 +58,7 @@ class Policy:
         return bool(self.data.get("policy", self.data.get("module", {})).get("confirmed"))
 
     def summary(self) -> dict[str, Any]:
-        return {"name": self.name, "source": self.source, "version": self.version}
+        return dict(self._summary)
 
 
 def administrator_directory(policy: Policy) -> dict[str, Any]:

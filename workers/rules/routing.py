@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from .catalog import content_hash
 from .policy import COMMERCIAL, TRICARE, VA_CCN
@@ -68,6 +70,8 @@ _PREFIXES = sorted(ALIASES, key=len, reverse=True)
 ROUTING_VERSION = content_hash(sorted((alias, [c.program for c in found]) for alias, found in ALIASES.items()))
 
 
+# Cards name the same few carriers over and over: each name is looked up once (bounded memo).
+@lru_cache(maxsize=2048)
 def match_carrier(carrier: str | None) -> tuple[Candidate, ...]:
     if not carrier:
         return ()
@@ -80,8 +84,7 @@ def match_carrier(carrier: str | None) -> tuple[Candidate, ...]:
     return ()
 
 
-@dataclass(frozen=True, slots=True)
-class Route:
+class Route(NamedTuple):
     program: str | None
     candidate: Candidate | None
     review: str | None = None  # why a person must decide (the request cannot be routed)

@@ -48,7 +48,7 @@ def codes_valid_on_date(evaluation: Evaluation, *, deny: bool = True) -> None:
     invalid = [
         line
         for line in evaluation.lines
-        if line.open and line.service is not None and day is not None and not line.service.valid_on(day)
+        if line.determination is None and line.service is not None and day is not None and not line.service.valid_on(day)
     ]
     for line in invalid:
         text = replacement_text(line)
@@ -60,10 +60,11 @@ def codes_valid_on_date(evaluation: Evaluation, *, deny: bool = True) -> None:
         evaluation.record("code_valid_on_date", "pass", "Every billed code is valid on the date of service.")
 
 
+ADMINISTRATION = frozenset({"drug_administration"})
+
+
 def administration_has_drug(evaluation: Evaluation) -> None:
-    orphans = [
-        line for line in evaluation.open_lines(("drug_administration",)) if line.drug is None
-    ]
+    orphans = [line for line in evaluation.open_lines(ADMINISTRATION) if line.drug is None]
     for line in orphans:
         line.decide(NEEDS_REVIEW)
     if orphans:
@@ -250,11 +251,11 @@ def esketamine_indication(
     """Deny open Spravato lines without a labelled diagnosis or for a minor; the lines left need
     the payer's prior authorization."""
     verification = evaluation.verification
-    lines = [line for line in evaluation.open_lines() if line.drug == "esketamine"]
+    lines = evaluation.open_lines(drug="esketamine")
     if not lines:
         evaluation.record("esketamine_labelled_indication", "skip", "No Spravato service open to decide.")
         return []
-    if not set(labelled_groups) & verification.diagnosis_groups:
+    if verification.diagnosis_groups.isdisjoint(labelled_groups):
         for line in lines:
             line.decide(NOT_COVERED, unlabelled)
         evaluation.record("esketamine_labelled_indication", "fail", unlabelled.explanation)
@@ -316,7 +317,7 @@ def eligibility(evaluation: Evaluation) -> bool:
         evaluation.record("eligibility_271", "fail", f"The payer rejected the eligibility inquiry: {codes}.")
         return False
     wording = ELIGIBILITY["identity"]
-    mismatches = [name for name in found.mismatches if name != "first_name"]
+    mismatches = [name for name in found.mismatches if name != "first_name"] if found.mismatches else []
     if mismatches or found.ambiguous:
         evaluation.decide_all(NEEDS_REVIEW)
         if found.ambiguous:
@@ -378,7 +379,10 @@ def eligibility_authorization(evaluation: Evaluation, kinds: tuple[str, ...]) ->
             for status, row in rows.items()
             if isinstance(row, dict)
         }
-        apply_authorization(
-            evaluation, "eligibility_authorization", lines, evaluation.verification.authorization, kinds, reasons,
-            requirement=("prior_authorization", rows["requirement"].format(codes=codes_of(lines), service_types=service_types)),
+        status = apply_authorization(
+            evaluation, "eligibility_authorization", lines, evaluation.verification.authorization, kinds, reasons
         )
+        if status not in SETTLED:
+            evaluation.require(
+                "prior_authorization", rows["requirement"].format(codes=codes_of(lines), service_types=service_types)
+            )

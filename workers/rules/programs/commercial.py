@@ -41,7 +41,7 @@ def is_ketamine(service) -> bool:
 
 
 class CarrierRules:
-    """One carrier's row, with its reasons worded once at import."""
+    """One carrier's row, with its reasons and the texts that depend only on the row worded once at import."""
 
     def __init__(self, policy: Policy):
         data = policy.data
@@ -51,6 +51,7 @@ class CarrierRules:
         self.is_default = bool(self.carrier.get("default"))
         self.rule_module = "commercial" if self.is_default else f"commercial_{self.carrier['key']}"
         self.ketamine = data["ketamine"]
+        self.ketamine_routes = frozenset(self.ketamine.get("covered_routes", ()))
         self.esketamine = data["esketamine"]
         self.network = data["network"]
         self.visits = data["visits"]
@@ -81,9 +82,30 @@ class CarrierRules:
         self.esketamine_reasons = reasons_from(self.esketamine, WORDING["esketamine"], **esketamine_fields)
         self.esketamine_authorization = authorization | {"absent": self.esketamine_reasons["absent"]}
         self.out_of_network = reason(self.network["out_of_network"], "")
+        # Texts of the carrier's own: the trace, notes for unconfirmed policies, the requirements.
+        self.policy_detail = f"{self.name}: {policy.name}."
+        self.ketamine_unconfirmed = unconfirmed_note("Ketamine coverage", self.ketamine)
+        self.esketamine_unconfirmed = unconfirmed_note("Spravato coverage", self.esketamine)
+        self.ketamine_requirement = None
+        if kind == "prior_authorization":
+            self.ketamine_requirement = WORDING["requirements"]["ketamine_prior_authorization"].format(
+                carrier=self.name, policy=self.ketamine["policy"], criteria=self.ketamine["criteria"])
+        self.esketamine_requirement = WORDING["requirements"]["esketamine_prior_authorization"].format(
+            carrier=self.name, policy=self.esketamine["policy"], criteria=self.esketamine["criteria"])
+        payer_ids = self.carrier["payer_ids"]
+        self.payer_id_note = None
+        if payer_ids and not self.carrier["payer_ids_confirmed"]:
+            self.payer_id_note = f"{self.name}'s payer id ({', '.join(payer_ids)}) is from the carrier table and not confirmed: check it with your clearinghouse."
 
     def summary(self) -> dict[str, Any]:
         return self.policy.summary()
+
+
+def unconfirmed_note(section: str, row: dict[str, Any]) -> str | None:
+    """The note for a policy section the rules could not confirm against the payer's document."""
+    if row.get("confirmed"):
+        return None
+    return WORDING["notes"]["unconfirmed"].format(section=section, policy=row["policy"])
 
 
 CARRIERS: dict[str, CarrierRules] = {key: CarrierRules(policy) for key, policy in COMMERCIAL.items()}
@@ -124,7 +146,7 @@ def carrier_rule(evaluation: Evaluation, rules: CarrierRules) -> None:
         evaluation.record("carrier_policy", "info", f"No policy on file for '{carrier}': default commercial policy.")
         evaluation.note(WORDING["notes"]["default_policy"].format(carrier=carrier))
     else:
-        evaluation.record("carrier_policy", "pass", f"{rules.name}: {rules.policy.name}.")
+        evaluation.record("carrier_policy", "pass", rules.policy_detail)
 
 
 def network(evaluation: Evaluation, rules: CarrierRules) -> None:
@@ -132,10 +154,10 @@ def network(evaluation: Evaluation, rules: CarrierRules) -> None:
     status = verification.network_status
     plan = verification.plan_type
     row = rules.network
-    fields = {"carrier": rules.name, "plan_type": plan or "This"}
     if status == "in_network":
         evaluation.record("network", "pass", "In network.")
         return
+    fields = {"carrier": rules.name, "plan_type": plan or "This"}
     if status != "out_of_network":
         evaluation.record("network", "info", "Network status unknown.")
         evaluation.note(WORDING["notes"]["network_unknown"])
@@ -158,13 +180,8 @@ def network(evaluation: Evaluation, rules: CarrierRules) -> None:
     evaluation.require("eligibility_confirmation", WORDING["requirements"]["plan_type_out_of_network"])
 
 
-def unconfirmed(evaluation: Evaluation, section: str, row: dict[str, Any]) -> None:
-    if not row.get("confirmed"):
-        evaluation.note(WORDING["notes"]["unconfirmed"].format(section=section, policy=row["policy"]))
-
-
 def ketamine(evaluation: Evaluation, rules: CarrierRules) -> None:
-    lines = [line for line in evaluation.open_lines() if line.drug == "ketamine"]
+    lines = evaluation.open_lines(drug="ketamine")
     if not lines:
         evaluation.record("ketamine", "skip", "No ketamine service open to decide.")
         return
@@ -174,19 +191,20 @@ def ketamine(evaluation: Evaluation, rules: CarrierRules) -> None:
             line.decide(NEEDS_REVIEW)
         evaluation.record("ketamine", "fail", "Ketamine billed without a psychiatric diagnosis: outside these rules.")
         return
-    unconfirmed(evaluation, "Ketamine coverage", rules.ketamine)
+    if rules.ketamine_unconfirmed:
+        evaluation.note(rules.ketamine_unconfirmed)
     row = rules.ketamine
     if row["coverage"] != "prior_authorization":
         for line in lines:
             line.decide(NOT_COVERED, rules.ketamine_denial)
         evaluation.record("ketamine", "fail", f"{rules.ketamine_denial.explanation} ({codes_of(lines)})")
         return
-    if not set(row["covered_groups"]) & groups:
+    if groups.isdisjoint(row["covered_groups"]):
         for line in lines:
             line.decide(NOT_COVERED, rules.ketamine_indication)
         evaluation.record("ketamine", "fail", rules.ketamine_indication.explanation)
         return
-    routes = set(row["covered_routes"])
+    routes = rules.ketamine_routes
     wrong_route = [line for line in lines if line.service.route and line.service.route not in routes]
     if not any(line.service.route in routes for line in lines):
         wrong_route = lines
@@ -198,15 +216,14 @@ def ketamine(evaluation: Evaluation, rules: CarrierRules) -> None:
     apply_authorization(
         evaluation, "ketamine_prior_authorization", lines, evaluation.verification.authorization,
         AUTHORIZATION_KINDS, rules.ketamine_authorization, family=is_ketamine,
-        requirement=("prior_authorization", WORDING["requirements"]["ketamine_prior_authorization"].format(
-            carrier=rules.name, policy=row["policy"], criteria=row["criteria"])),
+        requirement=("prior_authorization", rules.ketamine_requirement),
     )
 
 
 def esketamine(evaluation: Evaluation, rules: CarrierRules) -> None:
     row = rules.esketamine
-    if any(line.drug == "esketamine" for line in evaluation.open_lines()):
-        unconfirmed(evaluation, "Spravato coverage", row)
+    if rules.esketamine_unconfirmed and evaluation.open_lines(drug="esketamine"):
+        evaluation.note(rules.esketamine_unconfirmed)
     lines = esketamine_indication(
         evaluation, row["labelled_groups"], row["minimum_age"],
         rules.esketamine_reasons["unlabelled"], rules.esketamine_reasons["under_age"],
@@ -214,8 +231,7 @@ def esketamine(evaluation: Evaluation, rules: CarrierRules) -> None:
     apply_authorization(
         evaluation, "esketamine_prior_authorization", lines, evaluation.verification.authorization,
         AUTHORIZATION_KINDS, rules.esketamine_authorization, family=is_esketamine,
-        requirement=("prior_authorization", WORDING["requirements"]["esketamine_prior_authorization"].format(
-            carrier=rules.name, policy=row["policy"], criteria=row["criteria"])),
+        requirement=("prior_authorization", rules.esketamine_requirement),
     )
 
 
@@ -244,8 +260,8 @@ def cost_share_basis(evaluation: Evaluation, rules: CarrierRules) -> str:
 
 def billing(evaluation: Evaluation, rules: CarrierRules) -> dict[str, Any]:
     payer_ids = rules.carrier["payer_ids"]
-    if payer_ids and not rules.carrier["payer_ids_confirmed"]:
-        evaluation.note(f"{rules.name}'s payer id ({', '.join(payer_ids)}) is from the carrier table and not confirmed: check it with your clearinghouse.")
+    if rules.payer_id_note:
+        evaluation.note(rules.payer_id_note)
     evaluation.note("Timely filing for commercial plans is set by the provider contract: check it (often 90 to 365 days from the date of service).")
     return {
         "submit_to": None if rules.is_default else rules.name,

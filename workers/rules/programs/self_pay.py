@@ -25,6 +25,11 @@ RULE_MODULE = DATA["module"]["rule_module"]
 GFE = DATA["good_faith_estimate"]
 REQUIREMENTS = DATA["requirements"]
 NOTES = DATA["notes"]
+DISPUTE_THRESHOLD = Decimal(GFE["dispute_threshold"])
+DISPUTE_TEXT = (
+    f"If the bill is at least ${DISPUTE_THRESHOLD:,.0f} more than this estimate, the patient can dispute it. "
+    f"{GFE['dispute_how']}"
+)
 
 
 def add_business_days(day: date, count: int) -> date:
@@ -39,13 +44,14 @@ def add_business_days(day: date, count: int) -> date:
 
 
 def business_days_between(start: date, end: date) -> int:
-    """Business days after `start` up to and including `end`."""
-    count, day = 0, start
-    while day < end:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            count += 1
-    return count
+    """Business days after `start` up to and including `end` (five in every whole week, then the
+    weekdays among the days left over), without walking the calendar day by day."""
+    days = (end - start).days
+    if days <= 0:
+        return 0
+    weeks, left = divmod(days, 7)
+    weekday = start.weekday()
+    return weeks * 5 + sum(1 for offset in range(1, left + 1) if (weekday + offset) % 7 < 5)
 
 
 def delivery(verification: Verification) -> dict[str, Any]:
@@ -101,7 +107,6 @@ def evaluate(verification: Verification, route: Route) -> dict[str, Any]:
 
 def good_faith_estimate(evaluation: Evaluation, when: dict[str, Any]) -> dict[str, Any]:
     verification = evaluation.verification
-    threshold = Decimal(GFE["dispute_threshold"])
     items = [
         {
             "code": line.code,
@@ -130,9 +135,9 @@ def good_faith_estimate(evaluation: Evaluation, when: dict[str, Any]) -> dict[st
             "note": "One estimate may cover a recurring series; issue a new one for care beyond 12 months (limit not confirmed: check 45 CFR 149.610).",
         },
         "dispute": {
-            "threshold": float(threshold),
+            "threshold": float(DISPUTE_THRESHOLD),
             "window_days": GFE["dispute_window_days"],
-            "text": f"If the bill is at least ${threshold:,.0f} more than this estimate, the patient can dispute it. {GFE['dispute_how']}",
+            "text": DISPUTE_TEXT,
         },
         "delivery": when,
         "not_a_contract": GFE["not_a_contract"],

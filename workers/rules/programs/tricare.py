@@ -18,6 +18,7 @@ from ..policy import administrator_directory
 from ..request import Verification
 from ..routing import TRICARE_PROGRAM, Route
 from ..shared_rules import (
+    SETTLED,
     apply_authorization,
     code_checks,
     coverage_period,
@@ -50,7 +51,11 @@ ESKETAMINE_REASONS = {
     status: reason(ESKETAMINE[status], "")
     for status in ("absent", "wrong_type", "not_valid_on_date", "exceeded", "not_listed")
 }
+ESKETAMINE_UNLABELLED = reason(ESKETAMINE["unlabelled"], "")
+ESKETAMINE_UNDER_AGE = reason(ESKETAMINE["under_age"], "")
 KETAMINE_REASON = reason(KETAMINE, KETAMINE["explanation"])
+# Plan words longest first, so the most specific word found in a plan type wins.
+PLAN_WORDS_LONGEST_FIRST = sorted(PLANS.items(), key=lambda item: -len(item[0]))
 
 
 def plan_of(verification: Verification) -> str | None:
@@ -59,7 +64,7 @@ def plan_of(verification: Verification) -> str | None:
         return None
     if plan_type in PLANS:
         return PLANS[plan_type]
-    for word, plan in sorted(PLANS.items(), key=lambda item: -len(item[0])):
+    for word, plan in PLAN_WORDS_LONGEST_FIRST:
         if word in plan_type:
             return plan
     return None
@@ -85,8 +90,7 @@ def evaluate(verification: Verification, route: Route) -> dict[str, Any]:
         plan_rule(evaluation, plan)
         ketamine_unproven(evaluation)
         esketamine_indication(
-            evaluation, ESKETAMINE["labelled_groups"], ESKETAMINE["minimum_age"],
-            reason(ESKETAMINE["unlabelled"], ""), reason(ESKETAMINE["under_age"], ""),
+            evaluation, ESKETAMINE["labelled_groups"], ESKETAMINE["minimum_age"], ESKETAMINE_UNLABELLED, ESKETAMINE_UNDER_AGE
         )
         active_duty_referral(evaluation, duty)
         esketamine_prior_authorization(evaluation)
@@ -128,14 +132,17 @@ def active_duty_referral(evaluation: Evaluation, duty: bool | None) -> None:
         )
         return
     lines = evaluation.open_lines()
-    apply_authorization(
-        evaluation, "active_duty_referral", lines, verification.authorization, AUTHORIZATION_KINDS, REFERRAL_REASONS,
-        requirement=("prior_authorization", ACTIVE_DUTY["requirement"].format(codes=codes_of(lines), sessions=verification.sessions)),
+    status = apply_authorization(
+        evaluation, "active_duty_referral", lines, verification.authorization, AUTHORIZATION_KINDS, REFERRAL_REASONS
     )
+    if status not in SETTLED:
+        evaluation.require(
+            "prior_authorization", ACTIVE_DUTY["requirement"].format(codes=codes_of(lines), sessions=verification.sessions)
+        )
 
 
 def ketamine_unproven(evaluation: Evaluation) -> None:
-    lines = [line for line in evaluation.open_lines() if line.drug == "ketamine"]
+    lines = evaluation.open_lines(drug="ketamine")
     if not lines:
         evaluation.record("ketamine_unproven", "skip", "No ketamine service open to decide.")
         return
@@ -154,7 +161,7 @@ def ketamine_unproven(evaluation: Evaluation) -> None:
 
 
 def esketamine_prior_authorization(evaluation: Evaluation) -> None:
-    lines = [line for line in evaluation.open_lines() if line.drug == "esketamine"]
+    lines = evaluation.open_lines(drug="esketamine")
     apply_authorization(
         evaluation, "esketamine_prior_authorization", lines, evaluation.verification.authorization,
         AUTHORIZATION_KINDS, ESKETAMINE_REASONS, family=is_esketamine,

@@ -45,6 +45,7 @@ REFERRAL = DATA["referral"]
 REQUIREMENTS = DATA["requirements"]
 NOTES = DATA["notes"]
 BILLING = DATA["billing"]
+REFERRAL_KINDS = (REFERRAL["authorization_type"],)
 NUMBER_FORM = re.compile(REFERRAL["number_pattern"])
 ITEMISED = frozenset(REFERRAL["itemised_categories"])
 REASONS = {
@@ -102,17 +103,14 @@ def veteran_status(evaluation: Evaluation) -> bool:
 def referral_rules(evaluation: Evaluation, referral: Authorization | None) -> None:
     verification = evaluation.verification
     lines = evaluation.open_lines()
-    status = apply_authorization(
-        evaluation, "referral_on_file", lines, referral, (REFERRAL["authorization_type"],), REASONS
-    )
-    codes = codes_of(lines)
-    dos = verification.date_of_service.isoformat()
+    status = apply_authorization(evaluation, "referral_on_file", lines, referral, REFERRAL_KINDS, REASONS)
     if status == NOT_NEEDED:
         return
+    dos = verification.date_of_service.isoformat()
     if status in (ABSENT, WRONG_TYPE):
         evaluation.require(
             "va_referral",
-            REQUIREMENTS["new_referral"].format(codes=codes, sessions=verification.sessions, dos=dos),
+            REQUIREMENTS["new_referral"].format(codes=codes_of(lines), sessions=verification.sessions, dos=dos),
         )
         evaluation.note(REFERRAL["exceptions"])
         for rule in ("referral_number_format", "referral_covers_services", "itemised_services"):
