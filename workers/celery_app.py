@@ -1,5 +1,6 @@
 """The Celery app, bound to a Flask app as in Flask's Celery pattern (`celery_init_app`)."""
 
+import gc
 import os
 from pathlib import Path
 
@@ -71,7 +72,7 @@ def celery_init_app(app: Flask) -> Celery:
     parent = os.getpid()
 
     @worker_process_init.connect(weak=False)
-    def fresh_database_connections(**kwargs):
+    def fresh_child(**kwargs):
         # A pool inherited across fork shares sockets with the parent: start each child with its own.
         # (The solo pool sends this signal too, in the parent itself, where there is nothing to do.)
         if os.getpid() == parent:
@@ -80,6 +81,9 @@ def celery_init_app(app: Flask) -> Celery:
 
         with app.app_context():
             db.engine.dispose(close=False)
+        # What the parent loaded lives as long as the child: frozen, full collections stop walking it
+        # (see gunicorn.conf.py's post_worker_init).
+        gc.freeze()
 
     import workers.tasks  # noqa: F401  (registers the shared tasks)
 
