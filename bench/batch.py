@@ -55,6 +55,7 @@ class BatchResult:
 
     seconds: float | None
     detail: str
+    rows: int = 10_000
 
 
 def measure(client: Client, rows: int, timeout: float = 300.0) -> BatchResult:
@@ -62,21 +63,21 @@ def measure(client: Client, rows: int, timeout: float = 300.0) -> BatchResult:
     started = time.perf_counter()
     status, data, _ = client.call("POST", "/api/v1/batches", body, "text/csv")
     if status in (404, 405):
-        return BatchResult(None, "n/a (batches not available)")
+        return BatchResult(None, "n/a (batches not available)", rows)
     if status != 202:
-        return BatchResult(None, f"n/a (POST /api/v1/batches answered {status}, {len(body):,} bytes sent)")
+        return BatchResult(None, f"n/a (POST /api/v1/batches answered {status}, {len(body):,} bytes sent)", rows)
     batch_id = orjson.loads(data)["id"]
     deadline = started + timeout
     while time.perf_counter() < deadline:
         time.sleep(POLL_SECONDS)
         status, data, poll_seconds = client.call("GET", f"/api/v1/batches/{batch_id}")
         if status != 200:
-            return BatchResult(None, f"n/a (GET /api/v1/batches/<id> answered {status})")
+            return BatchResult(None, f"n/a (GET /api/v1/batches/<id> answered {status})", rows)
         batch = orjson.loads(data)
         if batch["status"] == "complete":
             elapsed = time.perf_counter() - started
             errors = len(batch.get("errors") or ())
             return BatchResult(elapsed, f"{batch.get('done', '?')}/{batch.get('total', '?')} done, {errors} row errors; "
                                         f"CSV {len(body) / 1e6:.2f} MB; last poll {len(data) / 1e6:.1f} MB in "
-                                        f"{poll_seconds * 1000:.0f} ms")
-    return BatchResult(math.inf, f"not complete after {timeout:.0f} s")
+                                        f"{poll_seconds * 1000:.0f} ms", rows)
+    return BatchResult(math.inf, f"not complete after {timeout:.0f} s", rows)

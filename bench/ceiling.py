@@ -3,12 +3,21 @@
     gunicorn -c gunicorn.conf.py 'bench.ceiling:create_app()'   # REDIS_URL and BV_BENCH_CEILING_KEY set
 
 Nothing the service does per request can be cheaper than this, so it is the most this stack can do.
+
+With BV_BENCH_CEILING_DATABASE_URL set, `/write` is the floor of a cached verification: the same GET,
+then one durable INSERT of what it read (a PostgreSQL row of the same size, committed synchronously,
+one statement on the thread's own connection) before answering; the service must record every check.
 """
 
 import os
+import threading
+import uuid
 
+import psycopg
 import redis
 from flask import Flask, Response
+
+TABLE = "bench_ceiling_writes"  # made by bench/stack.py's reference_tables()
 
 
 def create_app() -> Flask:
@@ -19,5 +28,20 @@ def create_app() -> Flask:
     @app.get("/")
     def ceiling():
         return Response(client.get(key), mimetype="application/json")
+
+    if database_url := os.environ.get("BV_BENCH_CEILING_DATABASE_URL"):
+        connections = threading.local()
+
+        def connection() -> psycopg.Connection:
+            if getattr(connections, "one", None) is None:
+                connections.one = psycopg.connect(database_url, autocommit=True)
+            return connections.one
+
+        @app.get("/write")
+        def ceiling_with_write():
+            body = client.get(key)
+            connection().execute(f"INSERT INTO {TABLE} (id, at, body) VALUES (%s, now(), %s)",
+                                 (uuid.uuid4(), body.decode()))
+            return Response(body, mimetype="application/json")
 
     return app

@@ -2,11 +2,13 @@
 
 The run, in order (each stage says what it does on standard error as it goes):
   1. rules: bench/rules.py's measure(), before anything else runs, so nothing competes for the CPU
-  2. a private redis-server; the ceiling app under gunicorn.conf.py and the reference Celery worker, idle
+  2. a private redis-server and the run's PostgreSQL database; the ceiling app under gunicorn.conf.py
+     and the reference Celery worker, idle
   3. SQLite, then PostgreSQL: migrate, key, the Procfile's api and worker; wrk on a cached POST;
-     sequential uncached POSTs with ?wait=10. On PostgreSQL, wrk on the ceiling comes right before
-     the cached POSTs and the `noop.delay().get()` round trips right before the uncached ones;
-     then the 10,000-row batch
+     sequential uncached POSTs with ?wait=10. On PostgreSQL, wrk on the ceiling (then on the ceiling
+     with one durable write: the floor of a cached POST) comes right before the cached POSTs, and the
+     `noop.delay().get()` round trips (then the ones carrying a row: the floor of an uncached POST)
+     right before the uncached ones; then the 10,000-row batch
   4. PostgreSQL again with fresh processes: RSS after the first 1,000 and after 100,000 requests
 """
 
@@ -19,6 +21,7 @@ import signal
 import sys
 import tempfile
 import time
+import uuid
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -78,6 +81,26 @@ def celery_round_trips(redis_url: str, count: int) -> load.Latency:
         started = time.perf_counter()
         noop.delay().get(timeout=10)
         samples.append((time.perf_counter() - started) * 1000)
+    app.close()
+    return load.Latency(samples)
+
+
+def carried_round_trips(redis_url: str, database_url: str, count: int) -> load.Latency:
+    """The floor of an uncached verification: insert a row (committed), then `carry.delay(id).get()`."""
+    os.environ["BV_BENCH_REDIS_URL"] = redis_url
+    from bench.celery_reference import TABLE, app, carry
+
+    body = bodies.cached().decode()
+    samples = []
+    with psycopg.connect(database_url, autocommit=True) as database:
+        for number in range(30 + count):
+            started = time.perf_counter()
+            row_id = uuid.uuid4()
+            database.execute(f"INSERT INTO {TABLE} (id, state, body) VALUES (%s, 'queued', %s)",
+                             (row_id, body))
+            carry.delay(str(row_id)).get(timeout=10)
+            if number >= 30:
+                samples.append((time.perf_counter() - started) * 1000)
     app.close()
     return load.Latency(samples)
 
@@ -179,25 +202,28 @@ def run(args: argparse.Namespace, run_dir: Path) -> Results:
         running.callback(processes.stop_all)
         say("private redis-server; the ceiling app and the reference Celery worker (idle until measured)")
         redis_url = running.enter_context(stack.private_redis(processes, run_dir))
+        database_url = running.enter_context(stack.postgres_database())
+        stack.reference_tables(database_url)
         ceiling_key = "bvbench:ceiling"
         with redis.Redis.from_url(redis_url) as client:
             client.set(ceiling_key, orjson.dumps(rules.evaluate(rules.REQUESTS["commercial"])))
-        ceiling_url = running.enter_context(stack.ceiling(processes, redis_url, ceiling_key))
-        running.enter_context(stack.reference_worker(processes, redis_url))
+        ceiling_url = running.enter_context(stack.ceiling(processes, redis_url, ceiling_key, database_url))
+        running.enter_context(stack.reference_worker(processes, redis_url, database_url))
 
         # The references are measured right before the PostgreSQL figures that the summary divides by them,
         # so other work on the machine weighs on both sides of each ratio alike.
         def ceiling():
-            say(f"  ceiling: bare Flask app, wrk {args.warmup:g} s + {args.seconds:g} s")
+            say(f"  ceiling: bare Flask app, wrk {args.warmup:g} s + {args.seconds:g} s; then with one durable write")
             results.ceiling = throughput(ceiling_url, args)
+            results.ceiling_write = throughput(ceiling_url + "write", args)
 
         def celery():
-            say(f"  Celery reference: {args.round_trips} sequential no-op round trips")
+            say(f"  Celery reference: {args.round_trips} sequential no-op round trips; then carrying a row")
             results.celery = celery_round_trips(redis_url, args.round_trips)
+            results.celery_carry = carried_round_trips(redis_url, database_url, args.round_trips)
 
         backend_figures(processes, results, "sqlite", f"sqlite:///{run_dir / 'sqlite' / 'verifications.sqlite3'}",
                         redis_url, run_dir, args)
-        database_url = running.enter_context(stack.postgres_database())
         backend_figures(processes, results, "postgresql", database_url, redis_url, run_dir, args, ceiling, celery)
         processes.stop("ceiling")
         processes.stop("celery-reference")

@@ -184,6 +184,13 @@ def postgres_database():
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def reference_tables(database_url: str) -> None:
+    """The tables of the floor references (bench/ceiling.py's /write, bench/celery_reference.py's carry)."""
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute("CREATE TABLE bench_ceiling_writes (id uuid PRIMARY KEY, at timestamptz, body json)")
+        connection.execute("CREATE TABLE bench_reference_rows (id uuid PRIMARY KEY, state text, body json, result json)")
+
+
 def service_env(backend: str, database_url: str, redis_url: str, data_dir: Path) -> dict:
     """The environment the API, the worker and the CLI share for one backend."""
     env = {name: value for name, value in os.environ.items() if name not in OWN_SETTINGS}
@@ -253,12 +260,12 @@ def service(processes: Processes, backend: str, database_url: str, redis_url: st
 
 
 @contextmanager
-def ceiling(processes: Processes, redis_url: str, key: str):
-    """The bare Flask app under the project's gunicorn.conf.py: yields its URL."""
+def ceiling(processes: Processes, redis_url: str, key: str, database_url: str):
+    """The bare Flask app under the project's gunicorn.conf.py: yields its URL (`/`; `write` for the floor)."""
     env = {name: value for name, value in os.environ.items() if name not in OWN_SETTINGS}
     port = free_port()
     env.update({"PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}", "REDIS_URL": redis_url,
-                "BV_BENCH_CEILING_KEY": key, "PORT": str(port)})
+                "BV_BENCH_CEILING_KEY": key, "BV_BENCH_CEILING_DATABASE_URL": database_url, "PORT": str(port)})
     processes.start("ceiling", [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "bench.ceiling:create_app()"], env)
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -269,10 +276,11 @@ def ceiling(processes: Processes, redis_url: str, key: str):
 
 
 @contextmanager
-def reference_worker(processes: Processes, redis_url: str):
-    """A Celery worker for the no-op reference task, with the service worker's pool settings."""
+def reference_worker(processes: Processes, redis_url: str, database_url: str):
+    """A Celery worker for the reference tasks, with the service worker's pool settings."""
     env = {name: value for name, value in os.environ.items() if name not in OWN_SETTINGS}
-    env.update({"PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}", "BV_BENCH_REDIS_URL": redis_url})
+    env.update({"PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}", "BV_BENCH_REDIS_URL": redis_url,
+                "BV_BENCH_DATABASE_URL": database_url})
     loglevel = procfile_commands()["worker"]
     level = loglevel[loglevel.index("--loglevel") + 1] if "--loglevel" in loglevel else "WARNING"
     processes.start("celery-reference", [str(BIN / "celery"), "-A", "bench.celery_reference", "worker",
