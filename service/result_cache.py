@@ -162,6 +162,10 @@ def get_many(fingerprints: Iterable[str]) -> dict[str, dict]:
 def put_many(results: dict[str, bytes]) -> None:
     """Cache results (already serialized), by fingerprint."""
     ttl = current_app.config["CACHE_TTL_SECONDS"]
+    if len(results) == 1:  # a single POST's task: a pipeline would cost more than the command
+        (fingerprint, result_json), = results.items()
+        redis_store.client.set(redis_store.key("result", fingerprint), result_json, ex=ttl)
+        return
     with redis_store.client.pipeline(transaction=False) as pipe:
         for fingerprint, result_json in results.items():
             pipe.set(redis_store.key("result", fingerprint), result_json, ex=ttl)
