@@ -66,11 +66,18 @@ def _sender() -> str:
 
 
 def watch_database(engine, tally: Tally) -> None:
+    def transactional(what):
+        # In autocommit mode SQLAlchemy still marks a transaction's start and end, but nothing is sent.
+        def counted(connection):
+            if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+                tally.add(what)
+        return counted
+
     event.listen(engine.pool, "checkout", lambda *args: tally.add("db ping (pool_pre_ping)")
                  if engine.pool._pre_ping else None)
-    event.listen(engine, "begin", lambda connection: tally.add("db BEGIN"))
-    event.listen(engine, "commit", lambda connection: tally.add("db COMMIT"))
-    event.listen(engine, "rollback", lambda connection: tally.add("db ROLLBACK"))
+    event.listen(engine, "begin", transactional("db BEGIN"))
+    event.listen(engine, "commit", transactional("db COMMIT"))
+    event.listen(engine, "rollback", transactional("db ROLLBACK"))
     event.listen(engine, "before_cursor_execute",
                  lambda conn, cursor, statement, *rest: tally.add(f"db {statement.split(None, 1)[0].upper()}"))
 
