@@ -23,8 +23,6 @@ UNFINISHED = ("queued", "running")
 _verifications = Verification.__table__
 _denials = VerificationDenial.__table__
 _audit = AuditEvent.__table__
-# The denial reasons travel as one JSON parameter and are unpacked by the database.
-_DENIAL_RECORDS = "json_to_recordset(CAST(:denials AS json)) AS reason(carc text, rarc text, description text)"
 RESULT_COLUMNS = ("status", "completed_at", "cached", "result", "program", "determination", "rule_module",
                   "rule_version")
 
@@ -43,7 +41,8 @@ def _typed(names):
 
 
 # Every request of a group in one statement: the rows travel as one JSON array that PostgreSQL turns into
-# the table's row type, so the statement is the same for a group of one or of twenty.
+# the table's row type, so the statement is the same for a group of one or of twenty. A column a row
+# leaves out is NULL here, not its default: new rows name every column (verifications._new_row).
 _INSERT_NEW = text("""
 WITH verification AS (
     INSERT INTO verifications SELECT * FROM json_populate_recordset(NULL::verifications, CAST(:rows AS json))
@@ -72,14 +71,17 @@ def _fragment(value):
     raise TypeError(type(value).__name__)
 
 
-_FINISH = text(f"""
+_FINISH = text("""
 WITH finished AS (
-    UPDATE verifications SET {", ".join(f"{name} = :{name}" for name in RESULT_COLUMNS)}
+    UPDATE verifications
+    SET status = :status, completed_at = :completed_at, cached = :cached, result = :result, program = :program,
+        determination = :determination, rule_module = :rule_module, rule_version = :rule_version
     WHERE fingerprint = :fingerprint AND status IN ('queued', 'running')
     RETURNING id, callback_url, batch_id
 ), denials AS (
     INSERT INTO verification_denials (verification_id, carc, rarc, description)
-    SELECT finished.id, reason.carc, reason.rarc, reason.description FROM finished CROSS JOIN {_DENIAL_RECORDS}
+    SELECT finished.id, reason.carc, reason.rarc, reason.description
+    FROM finished CROSS JOIN json_to_recordset(CAST(:denials AS json)) AS reason(carc text, rarc text, description text)
 )
 SELECT id, callback_url, batch_id FROM finished
 """).bindparams(*_typed(RESULT_COLUMNS))
