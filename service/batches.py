@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 
 from schemas.verification_request import VerificationRequestSchema
 from service import exports, verifications
+from service.durability import commit_durably
 from service.errors import flatten_messages, reject
 from service.extensions import db
 from service.models import Batch, Verification, utcnow
@@ -225,7 +226,9 @@ def complete_finished(verification_ids) -> list:
             update(Batch).where(Batch.id == batch_id, Batch.completed_at.is_(None)).values(completed_at=utcnow())
         ).rowcount:
             completed.append(batch_id)
-        db.session.commit()
+            commit_durably(db.session)
+        else:
+            db.session.commit()
     return completed
 
 

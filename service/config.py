@@ -90,10 +90,10 @@ def from_environment(environ=None) -> dict:
         # with a 503 and takes the rest of the pool with it, so the next request gets fresh connections.
         # JSON columns (request, result) go through orjson, several times faster than the json module.
         # Whether a commit waits for PostgreSQL to flush it to disk. The worker turns it off
-        # (workers/make_celery.py): all it writes can be made again (a result by running the rules again,
-        # which the sweep does for a verification a crash left unfinished; a webhook is delivered at least
-        # once anyway), so a PostgreSQL crash can at worst undo its last commits, never corrupt anything.
-        # The API's writes, what it accepted, stay durable.
+        # (workers/make_celery.py): the results it writes can be made again (the sweep runs the rules again
+        # for a verification a crash left unfinished), so a PostgreSQL crash can at worst undo its last
+        # commits, never corrupt anything; what it promises (a webhook, a batch's completion) commits
+        # durably all the same (service/durability.py). The API's writes, what it accepted, stay durable.
         "SYNCHRONOUS_COMMIT": _flag(environ, "BV_DB_SYNCHRONOUS_COMMIT", True),
         # A connection for every server thread (gunicorn's BV_THREADS): with fewer, the threads past the pool's
         # size open and close a connection per request, and PostgreSQL forks a backend for each.

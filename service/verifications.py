@@ -366,14 +366,16 @@ def record_result(verification: Verification, result: dict, *, cached: bool) -> 
 # parameters), so SQLAlchemy compiles each once instead of building and hashing a statement per row.
 _table = Verification.__table__
 _unfinished = _table.c.status.in_(UNFINISHED)
-_MARK_RUNNING, _MARK_ONE_RUNNING = (
-    update(_table)
-    .where(which, _unfinished)
-    .values(status="running", attempts=_table.c.attempts + 1)
-    .returning(_table.c.id, _table.c.fingerprint, _table.c.request)
-    # The second for one verification (a POST's task), without an IN list to expand on every call.
-    for which in (_table.c.id.in_(bindparam("ids", expanding=True)), _table.c.id == bindparam("one_id"))
-)
+
+
+def _marking_running(which):
+    return (update(_table).where(which, _unfinished).values(status="running", attempts=_table.c.attempts + 1)
+            .returning(_table.c.id, _table.c.fingerprint, _table.c.request))
+
+
+_MARK_RUNNING = _marking_running(_table.c.id.in_(bindparam("ids", expanding=True)))
+# For one verification (a POST's task), without an IN list to expand on every call.
+_MARK_ONE_RUNNING = _marking_running(_table.c.id == bindparam("one_id"))
 _FAIL = (
     update(_table)
     .where(_table.c.fingerprint.in_(bindparam("failing", expanding=True)), _unfinished)

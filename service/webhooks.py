@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from schemas.callbacks import refusal
 from service import batches, verifications
+from service.durability import commit_durably
 from service.extensions import db
 from service.models import ApiKey, Batch, StaffUser, Verification, WebhookDelivery, utcnow
 from service.signing import body_signature, webhook_secret
@@ -70,7 +71,7 @@ def _schedule(deliveries: list[WebhookDelivery]) -> None:
     if not deliveries:
         return
     db.session.add_all(deliveries)
-    db.session.commit()
+    commit_durably(db.session)
     task = current_app.extensions["celery"].tasks["workers.tasks.deliver_webhook"]
     for delivery in deliveries:
         task.apply_async(args=[delivery.id], queue=current_app.config["CELERY_QUEUE"])

@@ -1,14 +1,19 @@
-"""What a PostgreSQL crash could undo: never what the API accepted; at worst the worker's last results,
-which the sweep makes again (SYNCHRONOUS_COMMIT in service/config.py)."""
+"""What a PostgreSQL crash could undo: never what the API accepted, nor what the worker promised; at worst
+the worker's last results, which the sweep makes again (SYNCHRONOUS_COMMIT in service/config.py)."""
 
 import subprocess
 import sys
 
-from sqlalchemy import text
+from flask_migrate import upgrade
+from sqlalchemy import insert, text
 
-from service import create_app
+from schemas.verification_request import VerificationRequestSchema
+from service import batches, create_app
 from service.extensions import db
+from service.models import Batch, Verification
+from service.verifications import _new_row
 from tests.conftest import RUN, app_config, postgres_database
+from tests.requests import body
 
 
 def test_only_the_worker_commits_without_waiting_for_the_disk(tmp_path):
@@ -33,3 +38,34 @@ def test_the_procfile_worker_is_the_one_that_does_not_wait(tmp_path):
         env={"BV_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=60,
     )
     assert shown.stdout.split() == ["False", "True"], shown.stderr
+
+
+def test_the_worker_commits_what_it_promises_durably(tmp_path, monkeypatch):
+    # A batch marked complete is never completed again (its webhook goes out exactly then): a PostgreSQL
+    # crash must not undo it, even from the worker, whose other commits do not wait for the disk.
+    with postgres_database(f"bv_promises_{RUN}") as url:
+        app = create_app(app_config("postgresql", url, tmp_path) | {"SYNCHRONOUS_COMMIT": False})
+        with app.app_context():
+            upgrade()
+            batch = Batch(total=1)
+            db.session.add(batch)
+            db.session.commit()
+            row = _new_row(VerificationRequestSchema().load(body()), batch_id=batch.id, batch_row=1, status="complete")
+            db.session.execute(insert(Verification), [row])
+            db.session.commit()
+            settings_at_commit = []
+            commit = db.session.commit
+
+            def watched_commit():
+                settings_at_commit.append(db.session.scalar(text("SHOW synchronous_commit")))
+                commit()
+
+            monkeypatch.setattr(db.session, "commit", watched_commit)
+            completed = batches.complete_finished([row["id"]])
+            monkeypatch.undo()
+            default = db.session.scalar(text("SHOW synchronous_commit"))
+            db.session.remove()
+            db.engine.dispose()
+
+    assert completed == [batch.id]
+    assert settings_at_commit == ["on"] and default == "off"
