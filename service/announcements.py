@@ -77,7 +77,8 @@ class Announcements:
         self._lock = threading.Lock()
         self._waiters: dict[bytes, set[Waiter]] = {}
         self._thread: threading.Thread | None = None
-        self._subscribed = threading.Event()
+        # Set once a new listener's first attempt to subscribe has succeeded or failed.
+        self._first_attempt = threading.Event()
         # A number per subscription that worked, None while there is none.
         self.subscription: int | None = None
         self._subscriptions = 0
@@ -89,10 +90,12 @@ class Announcements:
         with self._lock:
             self._last_waiter = time.monotonic()  # a wait is coming: the listener must not stop now
             if self._thread is None:
+                self._first_attempt.clear()
                 self._thread = threading.Thread(target=self._listen, name=f"announcements {self._prefix.decode()}",
                                                 daemon=True)
                 self._thread.start()
-        self._subscribed.wait(SUBSCRIBE_SECONDS)
+        # A listener that is starting is given a moment to subscribe; one that is reconnecting is not waited for.
+        self._first_attempt.wait(SUBSCRIBE_SECONDS)
         channel = self._prefix + fingerprint.encode()
         with self._lock:
             waiter = Waiter(self, channel, self.subscription)
@@ -119,11 +122,13 @@ class Announcements:
                 if self._hear(pubsub):
                     return
             except UNAVAILABLE as error:
+                self._first_attempt.set()
                 if failures == 0:
                     log.warning("announcements: Redis unavailable (%s); waits read the database until it is back",
                                 type(error).__name__)
                 failures += 1
             except Exception as error:  # a bug here must not leave every wait without its listener
+                self._first_attempt.set()
                 log.error("announcements: listener failed (%s); starting again", type(error).__name__)
                 failures += 1
             finally:
@@ -146,7 +151,7 @@ class Announcements:
                 with self._lock:
                     self._subscriptions += 1
                     self.subscription = self._subscriptions
-                self._subscribed.set()
+                self._first_attempt.set()
             elif message["type"] == "pmessage":
                 with self._lock:
                     waiting = list(self._waiters.get(message["channel"], ()))
@@ -157,7 +162,6 @@ class Announcements:
 
     def _unsubscribed(self) -> None:
         """The subscription is gone: every wait that counted on it must read the row from now on."""
-        self._subscribed.clear()
         with self._lock:
             self.subscription = None
             waiting = [waiter for waiters in self._waiters.values() for waiter in waiters]

@@ -86,3 +86,15 @@ def test_a_wait_after_the_listener_went_idle_still_hears_its_announcement(tmp_pa
 
 def _listening_threads() -> list[threading.Thread]:
     return [thread for thread in threading.enumerate() if thread.name == f"announcements {PREFIX}" and thread.is_alive()]
+
+
+def test_while_redis_is_down_a_wait_reads_the_row_without_waiting_for_the_listener(tmp_path, monkeypatch):
+    monkeypatch.setattr(announcements, "POLL_SECONDS", 0.05)
+    with private_redis(tmp_path) as server:
+        server.stop()
+        listener = Announcements(redis.Redis.from_url(server.url), PREFIX)
+        for fingerprint in ("first", "second"):
+            started = time.monotonic()
+            with listener.expect(fingerprint) as waiting:
+                assert waiting.wait(10, lambda: True) is True
+            assert time.monotonic() - started < 0.5, "the row was read at once, not after waiting on the listener"
