@@ -7,11 +7,11 @@ lives in this process's memory only, holds a bounded number of bodies, and is ke
 """
 
 import hashlib
-import threading
-from collections import OrderedDict
 from datetime import date
 
 from flask import Flask, current_app
+
+from service.memo import Memo
 
 SIZE = 512
 
@@ -28,36 +28,13 @@ class Validated(dict):
         self.derived = None
 
 
-class BodyMemo:
-    """The most recently seen validated bodies (least recently used dropped first)."""
-
-    def __init__(self, size: int = SIZE):
-        self._size = size
-        self._entries: OrderedDict[tuple, Validated] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> Validated | None:
-        with self._lock:
-            value = self._entries.get(key)
-            if value is not None:
-                self._entries.move_to_end(key)
-            return value
-
-    def put(self, key: tuple, value: Validated) -> None:
-        with self._lock:
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-
-
 def key(schema, body: bytes) -> tuple:
     return id(schema), hashlib.blake2b(body, digest_size=16).digest(), date.today()
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["body_memo"] = BodyMemo()
+    app.extensions["body_memo"] = Memo(SIZE)
 
 
-def memo() -> BodyMemo:
+def memo() -> Memo:
     return current_app.extensions["body_memo"]

@@ -12,8 +12,6 @@ an announcement is skipped, and a wait reads the verification's row instead.
 
 import functools
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from enum import Enum
 from typing import NamedTuple
@@ -24,6 +22,7 @@ from flask import current_app
 
 from service.announcements import Announcements
 from service.extensions import redis_store
+from service.memo import Memo
 
 log = logging.getLogger(__name__)
 
@@ -79,32 +78,12 @@ class Lookup(NamedTuple):
     cached: Cached | None = None
 
 
-class _Memo:
-    """The most recently found results, by fingerprint (least recently used dropped first)."""
-
-    def __init__(self, size: int = MEMO_SIZE):
-        self._size = size
-        self._entries: OrderedDict[str, Cached] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def cached(self, fingerprint: str, raw: bytes) -> Cached:
-        with self._lock:
-            found = self._entries.get(fingerprint)
-            if found is not None and found.raw == raw:
-                self._entries.move_to_end(fingerprint)
-                return found
-            found = self._entries[fingerprint] = Cached(raw)
-            if len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-            return found
-
-
 def init_app(app) -> None:
     client = app.extensions["redis"]
     app.extensions["result_cache"] = {
         "look_up": client.register_script(_LOOK_UP),
         "release": client.register_script(_RELEASE),
-        "memo": _Memo(),
+        "memo": Memo(MEMO_SIZE),
         "announcements": Announcements(client, app.config["REDIS_KEY_PREFIX"] + "done:"),
     }
 
@@ -137,8 +116,18 @@ def look_up(fingerprint: str, claim_for=None) -> Lookup:
         log.warning("cache unavailable (%s): look-up skipped", type(error).__name__)
         return Lookup(Outcome.UNAVAILABLE)
     if answer[0] == 1:
-        return Lookup(Outcome.CACHED, _extension("memo").cached(fingerprint, answer[1]))
+        return Lookup(Outcome.CACHED, _cached(fingerprint, answer[1]))
     return Lookup(Outcome(answer[0]))
+
+
+def _cached(fingerprint: str, raw: bytes) -> Cached:
+    """The one Cached of these bytes in this process (parsed at most once while the memo keeps it)."""
+    memo = _extension("memo")
+    found = memo.get(fingerprint)
+    if found is None or found.raw != raw:
+        found = Cached(raw)
+        memo.put(fingerprint, found)
+    return found
 
 
 def get(fingerprint: str) -> dict | None:
