@@ -20,6 +20,8 @@ from service.roles import ROLES, has_role
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 KEY_PREFIX = "bvk_"
+# The largest id an api_keys row can have (an INTEGER column).
+MAX_KEY_ID = 2**31 - 1
 SECURITY = [{"bearerAuth": []}, {"apiKeyHeader": []}]
 SECURITY_SCHEMES = {
     "bearerAuth": {"type": "http", "scheme": "bearer", "description": "Authorization: Bearer <key>"},
@@ -87,9 +89,10 @@ def find_key(plain: str) -> KeyOnFile | None:
 
 
 def revoke_key(key_id_or_prefix: str) -> ApiKey | None:
-    column = ApiKey.id if key_id_or_prefix.isdigit() else ApiKey.prefix
-    value = int(key_id_or_prefix) if key_id_or_prefix.isdigit() else key_id_or_prefix
-    key = db.session.scalar(select(ApiKey).where(column == value))
+    """Revoke the key with this prefix, or else with this id: a prefix may be all digits too (hex)."""
+    key = db.session.scalar(select(ApiKey).where(ApiKey.prefix == key_id_or_prefix))
+    if key is None and key_id_or_prefix.isdigit() and int(key_id_or_prefix) <= MAX_KEY_ID:
+        key = db.session.get(ApiKey, int(key_id_or_prefix))
     if key and key.revoked_at is None:
         key.revoked_at = utcnow()
         db.session.commit()

@@ -72,6 +72,20 @@ def test_revoked_key_is_refused(app, client):
     assert client.get("/api/v1/payers", headers={"X-API-Key": plain}).status_code == 401
 
 
+def test_a_key_whose_prefix_is_all_digits_is_revoked_by_that_prefix(app, client, monkeypatch):
+    # One key in about 280 gets a prefix of hex digits that are all 0-9: it is still a prefix, not a row id.
+    monkeypatch.setattr(service_auth.secrets, "token_hex", lambda size: "7" * (2 * size))
+    with app.app_context():
+        key, plain = service_auth.create_key("intake", "all digits")
+    monkeypatch.undo()
+    assert key.prefix.isdigit()
+
+    with app.app_context():
+        assert service_auth.revoke_key(key.prefix).id == key.id
+
+    assert client.get("/api/v1/payers", headers={"X-API-Key": plain}).status_code == 401
+
+
 def test_a_key_revoked_by_another_process_is_refused_once_the_key_cache_time_passes(app, client, monkeypatch):
     monkeypatch.setitem(app.config, "KEY_CACHE_SECONDS", 0.5)
     with app.app_context():
