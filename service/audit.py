@@ -1,15 +1,16 @@
 """The audit trail: which API key or staff user created or read which verification, and when.
 
 Events hold ids only, never PHI, so they are kept when retention purges the verifications.
-`add()` puts events in the caller's transaction (a create costs no extra commit);
-`record()` commits them on their own (a read).
+`add()` puts events in the caller's transaction (a batch's creates cost no extra commit);
+`record()` commits them on their own (a read). A single verification's "create" event is written with
+its row (service/verification_rows.py).
 """
 
 from dataclasses import dataclass
 
 from service import auth
 from service.extensions import db
-from service.models import AuditEvent, utcnow
+from service.models import AuditEvent
 
 
 @dataclass(frozen=True)
@@ -23,13 +24,6 @@ class Actor:
 def current_actor() -> Actor:
     """The caller of this request, as the auth checks left it."""
     return Actor(**auth.principal())
-
-
-def rows(action: str, verification_ids, actor: Actor | None = None) -> list[dict]:
-    """The audit_events rows of these events, for a caller that inserts them itself."""
-    actor = actor or current_actor()
-    return [{"at": utcnow(), "action": action, "verification_id": verification_id, "api_key_id": actor.api_key_id,
-             "staff_user_id": actor.staff_user_id} for verification_id in verification_ids]
 
 
 def add(action: str, verification_ids, actor: Actor | None = None) -> None:

@@ -467,8 +467,13 @@ def _document_head(verification) -> dict:
         "created_at": timestamp(verification.created_at),
         "completed_at": timestamp(verification.completed_at),
         "cached": verification.cached,
-        "links": {"self": url_for("verifications.verification", verification_id=verification.id)},
+        "links": {"self": link(verification)},
     }
+
+
+def link(verification) -> str:
+    """Where the verification is read (GET), as the API answers it."""
+    return url_for("verifications.verification", verification_id=verification.id)
 
 
 def get(verification_id) -> Verification:

@@ -2,8 +2,6 @@
 
 from uuid import UUID
 
-from flask import url_for
-
 from schemas.queries import CreateQuerySchema, IdempotencyHeaderSchema
 from schemas.verification_request import VerificationRequestSchema
 from schemas.verification_result import QueuedVerificationSchema, VerificationSchema
@@ -34,7 +32,7 @@ def create(request, wait, idempotency_key):
     document = verifications.document_json(verification)
     if verification.status in verifications.FINISHED:
         return json_response(document)
-    return json_response(document, 202, {"Location": url_for("verifications.verification", verification_id=verification.id)})
+    return json_response(document, 202, {"Location": verifications.link(verification)})
 
 
 @blp.route("/<uuid:verification_id>")
