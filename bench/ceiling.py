@@ -7,6 +7,10 @@ Nothing the service does per request can be cheaper than this, so it is the most
 With BV_BENCH_CEILING_DATABASE_URL set, `/write` is the floor of a cached verification: the same GET,
 then one durable INSERT of what it read (a PostgreSQL row of the same size, committed synchronously,
 one statement on the thread's own connection) before answering; the service must record every check.
+
+With BV_BENCH_REDIS_URL set too, `POST /carry` is the floor of an uncached verification over HTTP: it
+inserts the body as a row (durably), has bench/celery_reference.py's `carry` task read and write it,
+waits for the task, and answers with the GET's value.
 """
 
 import os
@@ -15,7 +19,7 @@ import uuid
 
 import psycopg
 import redis
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 TABLE = "bench_ceiling_writes"  # made by bench/stack.py's reference_tables()
 
@@ -43,5 +47,17 @@ def create_app() -> Flask:
             connection().execute(f"INSERT INTO {TABLE} (id, at, body) VALUES (%s, now(), %s)",
                                  (uuid.uuid4(), body.decode()))
             return Response(body, mimetype="application/json")
+
+    if database_url and os.environ.get("BV_BENCH_REDIS_URL"):
+        from bench.celery_reference import TABLE as CARRIED
+        from bench.celery_reference import carry
+
+        @app.post("/carry")
+        def carried():
+            row_id = uuid.uuid4()
+            connection().execute(f"INSERT INTO {CARRIED} (id, state, body) VALUES (%s, 'queued', %s)",
+                                 (row_id, request.get_data(as_text=True)))
+            carry.delay(str(row_id)).get(timeout=10)
+            return Response(client.get(key), mimetype="application/json")
 
     return app

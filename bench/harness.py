@@ -7,8 +7,8 @@ The run, in order (each stage says what it does on standard error as it goes):
   3. SQLite, then PostgreSQL: migrate, key, the Procfile's api and worker; wrk on a cached POST;
      sequential uncached POSTs with ?wait=10. On PostgreSQL, wrk on the ceiling (then on the ceiling
      with one durable write: the floor of a cached POST) comes right before the cached POSTs, and the
-     `noop.delay().get()` round trips (then the ones carrying a row: the floor of an uncached POST)
-     right before the uncached ones; then the 10,000-row batch
+     `noop.delay().get()` round trips (then the ones carrying a row: the floor of an uncached POST,
+     first called directly, then behind the ceiling app's POST /carry) right before the uncached ones; then the 10,000-row batch
   4. PostgreSQL again with fresh processes: RSS after the first 1,000 and after 100,000 requests
 """
 
@@ -18,6 +18,7 @@ import argparse
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,8 +30,8 @@ import orjson
 import psycopg
 import redis
 
-from bench import batch, bodies, load, rules, stack
-from bench.report import BACKENDS, Memory, Results, render, summary
+from bench import batch, bodies, cpu, load, rules, stack
+from bench.report import BACKENDS, Memory, Results, render, render_cpu, summary
 
 STARTED = time.monotonic()
 
@@ -64,9 +65,14 @@ def plan(args: argparse.Namespace) -> str:
             f"(at most {args.memory_seconds:g} s)")
 
 
-def throughput(url: str, args: argparse.Namespace, wrk_args: list[str] = ()) -> load.Throughput:
+def throughput(url: str, args: argparse.Namespace, server: subprocess.Popen, redis_server: subprocess.Popen,
+               wrk_args: list[str] = ()) -> load.Throughput:
+    """wrk's figures after a warm-up, with the CPU each request cost the server, PostgreSQL, Redis and wrk."""
     load.wrk(url, args.warmup, wrk_args)
-    return load.wrk(url, args.seconds, wrk_args)
+    meter = cpu.Meter(server.pid, redis_server.pid)  # each leads its own process group
+    figures = load.wrk(url, args.seconds, wrk_args)
+    figures.cpu_ms = meter.per_request(figures.requests)
+    return figures
 
 
 def celery_round_trips(redis_url: str, count: int) -> load.Latency:
@@ -102,6 +108,21 @@ def carried_round_trips(redis_url: str, database_url: str, count: int) -> load.L
             if number >= 30:
                 samples.append((time.perf_counter() - started) * 1000)
     app.close()
+    return load.Latency(samples)
+
+
+def carried_over_http(ceiling_url: str, count: int) -> load.Latency:
+    """The floor of an uncached POST as a client sees it: POST the ceiling app's /carry (the row carried
+    through Celery, as in carried_round_trips) one request at a time over a keep-alive connection."""
+    client = load.Client(ceiling_url.rstrip("/"), "no-key")
+    body, samples = bodies.cached(), []
+    for number in range(30 + count):
+        status, _, seconds = client.call("POST", "/carry", body)
+        if status != 200:
+            raise stack.StackError(f"the ceiling's /carry answered {status}")
+        if number >= 30:
+            samples.append(seconds * 1000)
+    client.close()
     return load.Latency(samples)
 
 
@@ -182,6 +203,7 @@ def backend_figures(processes, results, backend, database_url, redis_url, run_di
         before_cached()
         say(f"  cached POST: wrk {args.warmup:g} s + {args.seconds:g} s")
         results.cached[backend] = throughput(service.base_url + "/api/v1/verifications", args,
+                                             processes.running[service.api], processes.running["redis"],
                                              [str(body_file), service.key])
         before_uncached()
         say(f"  uncached POST ?wait=10: {args.uncached} sequential requests")
@@ -214,13 +236,16 @@ def run(args: argparse.Namespace, run_dir: Path) -> Results:
         # so other work on the machine weighs on both sides of each ratio alike.
         def ceiling():
             say(f"  ceiling: bare Flask app, wrk {args.warmup:g} s + {args.seconds:g} s; then with one durable write")
-            results.ceiling = throughput(ceiling_url, args)
-            results.ceiling_write = throughput(ceiling_url + "write", args)
+            server, redis_server = processes.running["ceiling"], processes.running["redis"]
+            results.ceiling = throughput(ceiling_url, args, server, redis_server)
+            results.ceiling_write = throughput(ceiling_url + "write", args, server, redis_server)
 
         def celery():
-            say(f"  Celery reference: {args.round_trips} sequential no-op round trips; then carrying a row")
+            say(f"  Celery reference: {args.round_trips} sequential no-op round trips; then carrying a row, "
+                "then the same behind a bare Flask POST")
             results.celery = celery_round_trips(redis_url, args.round_trips)
             results.celery_carry = carried_round_trips(redis_url, database_url, args.round_trips)
+            results.celery_carry_http = carried_over_http(ceiling_url, args.round_trips)
 
         backend_figures(processes, results, "sqlite", f"sqlite:///{run_dir / 'sqlite' / 'verifications.sqlite3'}",
                         redis_url, run_dir, args)
@@ -258,5 +283,9 @@ def main(argv=None) -> int:
         shutil.rmtree(run_dir, ignore_errors=True)
     print()
     print(render(results))
+    if cpu_table := render_cpu(results):
+        print()
+        print(cpu_table)
+        print()
     print(summary(results), flush=True)
     return 0

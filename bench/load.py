@@ -9,7 +9,7 @@ import shutil
 import signal
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,6 +28,7 @@ class Throughput:
     p99_ms: float
     non_2xx: int
     socket_errors: int
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # CPU per request by who spent it (bench/cpu.py)
 
     @property
     def rate(self) -> float:

@@ -265,7 +265,8 @@ def ceiling(processes: Processes, redis_url: str, key: str, database_url: str):
     env = {name: value for name, value in os.environ.items() if name not in OWN_SETTINGS}
     port = free_port()
     env.update({"PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}", "REDIS_URL": redis_url,
-                "BV_BENCH_CEILING_KEY": key, "BV_BENCH_CEILING_DATABASE_URL": database_url, "PORT": str(port)})
+                "BV_BENCH_CEILING_KEY": key, "BV_BENCH_CEILING_DATABASE_URL": database_url, "PORT": str(port),
+                "BV_BENCH_REDIS_URL": redis_url})
     processes.start("ceiling", [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "bench.ceiling:create_app()"], env)
     url = f"http://127.0.0.1:{port}/"
     try:
