@@ -8,7 +8,8 @@ The run, in order (each stage says what it does on standard error as it goes):
      sequential uncached POSTs with ?wait=10. On PostgreSQL, wrk on the ceiling (then on the ceiling
      with one durable write: the floor of a cached POST) comes right before the cached POSTs, and the
      `noop.delay().get()` round trips (then the ones carrying a row: the floor of an uncached POST,
-     first called directly, then behind the ceiling app's POST /carry) right before the uncached ones; then the 10,000-row batch
+     first called directly, then behind the ceiling app's POST /carry) right before the uncached ones;
+     then the 10,000-row batch
   4. PostgreSQL again with fresh processes: RSS after the first 1,000 and after 100,000 requests
 """
 

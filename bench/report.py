@@ -107,9 +107,10 @@ def rows(results: Results) -> list[tuple[str, str, str, str, str, str]]:
                           f"≥ {CACHED_RATIO_TARGET}×, p99 ≤ {CACHED_P99_TARGET_MS:.0f} ms", _mark(ok)))
     if results.celery:
         table.append(("3 Celery round trip: no-op delay().get()", _latency(results.celery), "", "", "the reference", ""))
-    carry, carry_http = results.celery_carry, results.celery_carry_http
-    for label, floor_latency, what in (("3b … INSERT a row, a task reads and writes it", carry, "an uncached POST's floor"),
-                                       ("3c … the same behind a bare Flask POST", carry_http, "… as a client sees it")):
+    carry_http = results.celery_carry_http
+    for label, floor_latency, what in (
+            ("3b … INSERT a row, a task reads and writes it", results.celery_carry, "an uncached POST's floor"),
+            ("3c … the same behind a bare Flask POST", carry_http, "… as a client sees it")):
         if floor_latency:
             table.append((label, _latency(floor_latency),
                           f"Celery p50 {results.celery.p50_ms:.1f} ms" if results.celery else "",
