@@ -3,13 +3,13 @@
 import secrets
 from pathlib import Path
 
-import redis.exceptions
 import sqlalchemy.exc
 from flask import Flask
 from sqlalchemy import event
 
 from service import logs
 from service.config import from_environment
+from service.redis_store import UNAVAILABLE as REDIS_UNAVAILABLE
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -110,7 +110,7 @@ def _register_unavailable_handlers(app: Flask) -> None:
 
     for error in (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError):
         app.register_error_handler(error, unavailable("database"))
-    for error in (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+    for error in REDIS_UNAVAILABLE:
         app.register_error_handler(error, unavailable("cache"))
 
     def internal_error(error):

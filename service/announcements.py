@@ -17,11 +17,12 @@ import threading
 import time
 
 import orjson
-import redis.exceptions
+import redis
+
+from service.redis_store import UNAVAILABLE
 
 log = logging.getLogger(__name__)
 
-UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 # How often a wait reads the row while it cannot count on hearing the announcement.
 POLL_SECONDS = 0.25
 # How long a wait gives a listener that is starting to subscribe before it falls back to reading the row.

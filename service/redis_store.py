@@ -1,7 +1,11 @@
 """A Flask extension holding one Redis connection pool per app."""
 
 import redis
+import redis.exceptions
 from flask import current_app
+
+# What a Redis call raises when the server cannot be reached (down, restarting, too slow): callers degrade.
+UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 
 class RedisStore:

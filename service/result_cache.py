@@ -17,18 +17,17 @@ from enum import Enum
 from typing import NamedTuple
 
 import orjson
-import redis.exceptions
 from flask import current_app
 
 from service.announcements import Announcements
 from service.extensions import redis_store
 from service.memo import Memo
+from service.redis_store import UNAVAILABLE
 
 log = logging.getLogger(__name__)
 
 # Longer than any task may run, so a marker left by a killed worker clears itself.
 INFLIGHT_SECONDS = 600
-UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 # Parsed results kept per process, by fingerprint: a repeated request is served without parsing its result.
 MEMO_SIZE = 256
 

@@ -14,11 +14,10 @@ from sqlalchemy import or_, select, update
 
 from service.extensions import db
 from service.models import Verification, utcnow
-from service.verifications import BROKER_UNAVAILABLE, enqueue
+from service.verifications import BROKER_UNAVAILABLE, UNFINISHED, enqueue
 
 log = logging.getLogger(__name__)
 
-UNFINISHED = ("queued", "running")
 # A verification whose evaluation was started this often without finishing (its worker killed each
 # time, or the time limit hit) is failed rather than queued again.
 MAX_ATTEMPTS = 5

@@ -35,6 +35,10 @@ class Finished(NamedTuple):
     batch_id: object
 
 
+# What a statement that finishes verifications returns: a Finished per row.
+FINISHED_COLUMNS = (_verifications.c.id, _verifications.c.callback_url, _verifications.c.batch_id)
+
+
 def _typed(names):
     """Bind parameters typed like their verifications columns (UUIDs, JSON, timestamps convert as in the ORM)."""
     return [bindparam(name, type_=_verifications.c[name].type) for name in names]
@@ -89,7 +93,7 @@ SELECT id, callback_url, batch_id FROM finished
 _FINISH_SQLITE = (
     update(_verifications)
     .where(_verifications.c.fingerprint == bindparam("finishing"), _verifications.c.status.in_(UNFINISHED))
-    .returning(_verifications.c.id, _verifications.c.callback_url, _verifications.c.batch_id)
+    .returning(*FINISHED_COLUMNS)
 )
 
 

@@ -11,7 +11,6 @@ from types import SimpleNamespace
 
 import kombu.exceptions
 import orjson
-import redis.exceptions
 from flask import current_app, url_for
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,17 +23,17 @@ from service.errors import reject, where
 from service.extensions import db
 from service.json_text import SerializedJSON
 from service.models import Verification, VerificationDenial, utcnow
+from service.redis_store import UNAVAILABLE as REDIS_UNAVAILABLE
 from service.result_cache import Outcome
 from service.signing import sign
-from service.verification_rows import Finished
+from service.verification_rows import FINISHED_COLUMNS, UNFINISHED, Finished
 
 log = logging.getLogger(__name__)
 
 _request_schema = VerificationRequestSchema()
 FINISHED = ("complete", "failed")
-UNFINISHED = ("queued", "running")
 # What sending a task raises while Redis (the broker) is down.
-BROKER_UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, kombu.exceptions.OperationalError)
+BROKER_UNAVAILABLE = (*REDIS_UNAVAILABLE, kombu.exceptions.OperationalError)
 EVALUATION_FAILED = "The rule modules could not evaluate this request; it has been logged for review."
 
 
@@ -379,7 +378,7 @@ _MARK_ONE_RUNNING = _marking_running(_table.c.id == bindparam("one_id"))
 _FAIL = (
     update(_table)
     .where(_table.c.fingerprint.in_(bindparam("failing", expanding=True)), _unfinished)
-    .returning(_table.c.id, _table.c.callback_url, _table.c.batch_id)
+    .returning(*FINISHED_COLUMNS)
 )
 
 
