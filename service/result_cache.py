@@ -160,11 +160,6 @@ def put_many(results: dict[str, bytes]) -> None:
         pipe.execute()
 
 
-def claim(fingerprint: str, verification_id) -> bool:
-    """True if no identical request is being worked on; the caller then owns the task."""
-    return fingerprint in claim_many({fingerprint: verification_id})
-
-
 def claim_many(owners: dict) -> set[str]:
     """Claim each fingerprint for its verification id; the fingerprints this call now owns."""
     with redis_store.client.pipeline(transaction=False) as pipe:

@@ -53,7 +53,8 @@ def test_followers_of_a_lost_leader_complete_with_one_evaluation(app, celery_wor
         set_row(app, verification_id, dispatched_at=utcnow() - LONG_AGO)
     with app.app_context():
         # The in-flight marker still names the leader, as after a worker died holding its task.
-        assert result_cache.claim(stored(app, leader).fingerprint, str(leader))
+        claimed = result_cache.look_up(stored(app, leader).fingerprint, claim_for=leader)
+        assert claimed.outcome is result_cache.Outcome.CLAIMED
 
     assert requeue(app) == 2
 
