@@ -52,6 +52,15 @@ def merged(request: dict[str, Any]) -> dict[str, Any]:
             filled[name] = date.fromisoformat(summary["plan"][key])
             dates[name] = "271"
     summary["coverage_dates_source"] = dates
+    plan_type = summary["plan"]["plan_type"]
+    if plan_type and not coverage.get("plan_type"):
+        filled["plan_type"] = plan_type
+        summary["plan_type_source"] = "271"
+    elif coverage.get("plan_type"):
+        summary["plan_type_source"] = "request"
+        if plan_type and plan_type not in coverage["plan_type"]:
+            summary["warnings"].append(
+                f"The request says the plan is {coverage['plan_type']}; the 271 says {plan_type} (EB04): the request's is used.")
     if sources:
         filled["benefits"] = {name: benefits.get(name) for name in FIGURES}
     filled["eligibility"] = summary
