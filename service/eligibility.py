@@ -69,16 +69,17 @@ def merged(request: dict[str, Any]) -> dict[str, Any]:
 
 # -- the 270 inquiry for a stored verification ---------------------------------------------------
 
-# Every 270 asks for the plan as a whole and for mental health (payers must answer MH when asked
-# for 30, but many answer more when asked directly), and for the outpatient mental-health provider.
-BASE_SERVICE_TYPES = ("30", "MH", "CF")
+# Every 270 asks for the plan as a whole, psychiatric (A4) and mental health (payers must answer MH
+# when asked for 30, but many answer more when asked directly), and the outpatient mental-health
+# provider (CF), in one EQ.
+BASE_SERVICE_TYPES = ("30", "A4", "MH", "CF")
 PSYCHOTHERAPY_CODES = frozenset({"90832", "90833", "90834", "90836", "90837", "90838", "90847", "90853"})
 SUBSTANCE_USE = re.compile(r"^F1[0-9]")
 
 
 def service_types_for(request: dict[str, Any]) -> tuple[str, ...]:
-    """The EQ service types a 270 asks: 30, MH and CF, psychotherapy (A6) when billed, substance
-    abuse (AI) for an F10–F19 diagnosis: five at most, as clearinghouses take them."""
+    """The EQ01 service types a 270 asks: 30, A4, MH and CF, psychotherapy (A6) when billed, substance
+    abuse (AI) for an F10–F19 diagnosis."""
     types = list(BASE_SERVICE_TYPES)
     if any(line.get("code") in PSYCHOTHERAPY_CODES for line in request.get("services") or ()):
         types.append("A6")
@@ -101,6 +102,16 @@ def payer_of(request: dict[str, Any], result: dict[str, Any] | None) -> tuple[st
             if wanted and wanted in names and row["payer_ids"]:
                 return row["name"], row["payer_ids"][0]
     return None
+
+
+def _own_member_id(coverage: Mapping[str, Any]) -> bool:
+    """Whether a dependent's member id is their own: the guide then asks about them as the subscriber
+    (2100C), not as a dependent of someone the payer cannot find by that id. The request says so, or
+    the 271 it carries placed the patient in 2100C."""
+    owner = coverage.get("member_id_owner")
+    if owner:
+        return owner == "patient"
+    return ((coverage.get("eligibility") or {}).get("patient_loop")) == "2100C"
 
 
 def control_number(verification_id: uuid.UUID) -> int:
@@ -128,7 +139,7 @@ def inquiry_for(verification_id: uuid.UUID, request: dict[str, Any], result: dic
                fields={"coverage.carrier": ["No payer id known."]})
     patient = request.get("patient") or {}
     born = date.fromisoformat(patient["date_of_birth"]) if patient.get("date_of_birth") else None
-    subscriber_is_patient = coverage.get("relationship", "self") == "self"
+    subscriber_is_patient = coverage.get("relationship", "self") == "self" or _own_member_id(coverage)
     person = Person(patient.get("last_name"), patient.get("first_name"), born, None)
     return Inquiry(
         control_number=control_number(verification_id),
@@ -142,6 +153,7 @@ def inquiry_for(verification_id: uuid.UUID, request: dict[str, Any], result: dic
         provider_name=config["CLINIC_NAME"],
         provider_npi=npi,
         provider_tin=config.get("CLINIC_TIN") or None,
+        provider_taxonomy=(config.get("CLINIC_TAXONOMY") or "").strip().upper() or None,
         subscriber=Person(
             person.last_name if subscriber_is_patient else None,
             person.first_name if subscriber_is_patient else None,

@@ -38,7 +38,8 @@ OFFICE = "11"  # place of service: the clinic's office
 # Words in a payer's message that say which office visit a 98/96 line is about: a psychiatric clinic's
 # visit is a specialist's, not a primary-care, telemedicine, walk-in or other kind of visit.
 SPECIALIST = re.compile(r"\bSPECIALIST|\bSPECIALTY|MENTAL|BEHAVIORAL|PSYCH")
-OTHER_VISIT = re.compile(r"PRIMARY CARE|\bPCP\b|\bGYN|WALK.?IN|TELE(MEDICINE|HEALTH|DOC)|VIRTUAL|URGENT|CHIROPRACT|EMERGENCY")
+OTHER_KIND = re.compile(r"PRIMARY CARE|\bPCP\b|\bGYN|CHIROPRACT")
+OTHER_PLACE = re.compile(r"WALK.?IN|TELE(MEDICINE|HEALTH|DOC)|VIRTUAL|URGENT|EMERGENCY")
 DEDUCTIBLE_WAIVED = re.compile(r"\bDED(UCTIBLE|UCT)?\.?\s+(IS\s+)?(WAIVED|DOES\s+NOT\s+APPLY|NOT\s+APPLICABLE)")
 REFERRAL = re.compile(r"REFERRAL|REFERRED")
 # EB04 insurance types that are a plan type the network rules know.
@@ -344,7 +345,7 @@ def _deductible_waived(lines: list[Benefit], network: str, redact) -> dict[str, 
     ranked = []
     for line in lines:
         waived = [m for m in line.messages if DEDUCTIBLE_WAIVED.search(m.upper())]
-        said = next((m for m in waived if SPECIALIST.search(m.upper())), waived[0] if waived else None)
+        said = next((m for m in waived if _visit_kind(m) == "specialist"), waived[0] if waived else None)
         if said is None or (rank := _rank(line, wanted, OFFICE_FIRST, visit=True)) is None:
             continue
         ranked.append((rank, line, said))
@@ -396,12 +397,25 @@ def _rank(benefit: Benefit, wanted_network: str, order: tuple[str, ...], *, visi
                 return None
         else:
             place = 1
-        said = " ".join(benefit.messages).upper()
-        if OTHER_VISIT.search(said) and not SPECIALIST.search(said):
-            return None  # a primary-care, telemedicine, … visit's figure is not a specialist's
-        kind = 0 if SPECIALIST.search(said) else 1
+        kinds = {_visit_kind(message) for message in benefit.messages}
+        if "specialist" in kinds:
+            kind = 0
+        elif "other" in kinds:
+            return None  # a primary-care, telemedicine, walk-in … visit's figure is not a specialist's in the office
+        else:
+            kind = 1
     level = 0 if benefit.coverage_level in codes.INDIVIDUAL_LEVELS else 1 if benefit.coverage_level is None else 2
     return min(types), 0 if network == wanted_network else 1, place, kind, level
+
+
+def _visit_kind(message: str) -> str:
+    """specialist (in the office), other (another kind or place of visit), or neutral ("MAXIMUM SAVINGS")."""
+    said = message.upper()
+    if OTHER_PLACE.search(said):
+        return "other"
+    if SPECIALIST.search(said):
+        return "specialist"
+    return "other" if OTHER_KIND.search(said) else "neutral"
 
 
 def _best(lines: list[Benefit], wanted: str, code: str, test, order: tuple[str, ...] = PLAN_FIRST, *, visit: bool = False) -> Benefit | None:
