@@ -20,7 +20,7 @@ from typing import Any
 import workers.rules
 from schemas.eligibility import Received271
 from service.errors import reject
-from service.x12.inquiry import Inquiry, Person, valid_npi
+from service.x12.inquiry import Inquiry, Person, clean, valid_npi
 from service.x12.summary import summarize
 from workers.rules.routing import alias_key
 
@@ -138,6 +138,9 @@ def inquiry_for(verification_id: uuid.UUID, request: dict[str, Any], result: dic
         reject(409, "No payer id is known for this carrier: a 270 needs one (check the carrier with your clearinghouse).",
                fields={"coverage.carrier": ["No payer id known."]})
     patient = request.get("patient") or {}
+    if not (clean(patient.get("first_name"), 35) and clean(patient.get("last_name"), 60)):
+        reject(409, "The patient's name has no letters an X12 270 can carry (A to Z): enter it as the card prints it.",
+               fields={"patient.first_name": ["Needs letters A to Z for a 270."]})
     born = date.fromisoformat(patient["date_of_birth"]) if patient.get("date_of_birth") else None
     subscriber_is_patient = coverage.get("relationship", "self") == "self" or _own_member_id(coverage)
     person = Person(patient.get("last_name"), patient.get("first_name"), born, None)

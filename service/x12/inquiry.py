@@ -116,9 +116,11 @@ def write_270(inquiry: Inquiry) -> str:
         _segment("ST", "270", "0001", IMPLEMENTATION),
         _segment("BHT", "0022", "13", clean(inquiry.reference, 50), when.strftime("%Y%m%d"), when.strftime("%H%M")),
         _segment("HL", "1", "", "20", "1"),
-        _segment("NM1", "PR", "2", clean(inquiry.payer_name, 60), "", "", "", "", "PI", clean(inquiry.payer_id, 80)),
+        # NM103 is required of an organization: a name with nothing X12 can carry is named by its id.
+        _segment("NM1", "PR", "2", clean(inquiry.payer_name, 60) or clean(inquiry.payer_id, 60), "", "", "", "", "PI",
+                 clean(inquiry.payer_id, 80)),
         _segment("HL", "2", "1", "21", "1"),
-        _segment("NM1", "1P", "2", clean(inquiry.provider_name, 60), "", "", "", "", "XX", inquiry.provider_npi),
+        _segment("NM1", "1P", "2", clean(inquiry.provider_name, 60) or inquiry.provider_npi, "", "", "", "", "XX", inquiry.provider_npi),
     ]
     tin = re.sub(r"\D", "", inquiry.provider_tin or "")
     if len(tin) == 9:

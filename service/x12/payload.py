@@ -22,7 +22,7 @@ from .envelope import ISA_LENGTH, Problem
 _XML_PAYLOAD = re.compile(r"<(?:[\w.-]+:)?Payload\b[^>]*>(.*?)</(?:[\w.-]+:)?Payload\s*>", re.DOTALL | re.IGNORECASE)
 _XML_PAYLOAD_TYPE = re.compile(r"<(?:[\w.-]+:)?PayloadType\b[^>]*>\s*([\w.-]+)\s*<", re.IGNORECASE)
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
-_MIME_PART = re.compile(r'^--[^\r\n]*\r?\n((?:[^\r\n]+\r?\n)*)\r?\n(.*?)\r?\n--', re.DOTALL | re.MULTILINE)
+_MIME_PART = re.compile(r'^--[^\r\n]*\r?\n((?:[^\r\n]+\r?\n)*)\r?\n(.*?)(?=\r?\n--)', re.DOTALL | re.MULTILINE)
 _MIME_PAYLOAD = re.compile(r'name="?Payload"?(?:[;\s]|$)', re.IGNORECASE)
 _MIME_PAYLOAD_TYPE = re.compile(r'name="?PayloadType"?[^\r\n]*\r?\n(?:[^\r\n]+\r?\n)*\r?\n\s*([\w.-]+)', re.IGNORECASE)
 _BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]+$")
