@@ -154,13 +154,10 @@ class EligibilityResponseSchema(Schema):
     payers = fields.List(fields.Nested(PartySchema))
     receivers = fields.List(fields.Nested(PartySchema))
     subscribers = fields.List(fields.Nested(SubscriberSchema))
-    warnings = fields.Function(lambda response: [str(warning) for warning in response.warnings], metadata={
-        "description": "Deviations from the guide that left the 271 readable, each naming its segment",
-        "type": "array", "items": {"type": "string"}})
-    warning_details = fields.Function(
-        lambda response: WarningSchema(many=True).dump(response.warnings),
-        metadata={"description": "The same warnings by segment and position", "type": "array",
-                  "items": {"$ref": "#/components/schemas/Warning"}})
+    warnings = fields.List(fields.String(), attribute="warning_texts", metadata={
+        "description": "Deviations from the guide that left the 271 readable, each naming its segment"})
+    warning_details = fields.List(fields.Nested(WarningSchema), attribute="warnings", metadata={
+        "description": "The same warnings by segment and position"})
 
 
 # -- the summary a verification keeps (coverage.eligibility) and answers with (eligibility) --------

@@ -131,6 +131,10 @@ class EligibilityResponse:
     subscribers: tuple[Member, ...]
     warnings: tuple[Problem, ...]  # deviations that left it readable, each at its segment
 
+    @property
+    def warning_texts(self) -> tuple[str, ...]:
+        return tuple(str(warning) for warning in self.warnings)
+
     def patients(self) -> tuple[Member, ...]:
         """Whom the response is about: each subscriber's dependents, or the subscriber without any."""
         return tuple(person for subscriber in self.subscribers for person in (subscriber.dependents or (subscriber,)))
