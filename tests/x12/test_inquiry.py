@@ -6,7 +6,6 @@ from datetime import date, datetime
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from x12sdk.io import X12ModelReader
 
 from service.x12.inquiry import Inquiry, Person, clean, read_270, valid_npi, valid_taxonomy, write_270

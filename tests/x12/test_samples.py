@@ -46,7 +46,7 @@ def assert_figures_match_their_segments(text, summary):
             assert value == Decimal(eb[7]), (name, eb)
         if figure["place_of_service"]:
             following = raw[figure["position"] + 1:]
-            qualifiers = [s for s in following[:next((i for i, s in enumerate(following) if s[0] == "EB"), len(following))]]
+            qualifiers = list(following[:next((i for i, s in enumerate(following) if s[0] == "EB"), len(following))])
             assert ["III", "ZZ", figure["place_of_service"]] in qualifiers, (name, eb)
 
 

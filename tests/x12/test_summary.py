@@ -194,7 +194,7 @@ def test_dates_are_told_apart_by_qualifier(dates, plan, eligibility):
 
 HMO_REFERRAL = with_segments(ACTIVE, lambda s: (
     ["EB*1*IND*30*HM*CHOICE HMO******Y*Y", "MSG*PCP TO SUBMIT A SPECIALIST REFERRAL"] if s.startswith("EB*1*IND*30*PS") else
-    [] if s.startswith("EB*1*IND*A8") or s.startswith("MSG*PRIOR AUTH") else [s]))
+    [] if s.startswith(("EB*1*IND*A8", "MSG*PRIOR AUTH")) else [s]))
 
 
 def test_a_plan_level_referral_flag_reaches_the_behavioral_health_lines_with_its_words():
