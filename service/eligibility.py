@@ -60,7 +60,8 @@ def merged(request: dict[str, Any]) -> dict[str, Any]:
         summary["plan_type_source"] = "request"
         if plan_type and plan_type not in coverage["plan_type"]:
             summary["warnings"].append(
-                f"The request says the plan is {coverage['plan_type']}; the 271 says {plan_type} (EB04): the request's is used.")
+                f"segment EB at position {summary['plan']['plan_type_position']}: EB04 says the plan is {plan_type}; "
+                f"the request says {coverage['plan_type']}: the request's is used.")
     if sources:
         filled["benefits"] = {name: benefits.get(name) for name in FIGURES}
     filled["eligibility"] = summary

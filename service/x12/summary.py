@@ -84,8 +84,8 @@ def summarize(response: EligibilityResponse, request: Mapping[str, Any]) -> tupl
     plan = _plan(relevant, dates, redact)
     warnings = [str(warning) for warning in response.warnings]
     if dates["asked"] and request.get("date_of_service") and dates["asked"] != str(request["date_of_service"]):
-        warnings.append(f"The 271 answers for {dates['asked']}, not for the date of service {request['date_of_service']}: "
-                        "ask again for the date of service if benefits may change in between.")
+        warnings.append(f"segment DTP: the 271 answers for {dates['asked']}, not for the date of service "
+                        f"{request['date_of_service']}: ask again for the date of service if benefits may change in between.")
     summary = {
         "source": "271",
         "status": _status(relevant, rejections),

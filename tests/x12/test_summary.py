@@ -227,7 +227,7 @@ def test_eb04_fills_the_plan_type_and_a_different_one_in_the_request_is_a_warnin
 
     assert (filled["plan_type"], filled["eligibility"]["plan_type_source"]) == ("HMO", "271")
     assert (kept["plan_type"], kept["eligibility"]["plan_type_source"]) == ("POS", "request")
-    assert "The request says the plan is POS; the 271 says HMO (EB04): the request's is used." in kept["eligibility"]["warnings"]
+    assert "segment EB at position 16: EB04 says the plan is HMO; the request says POS: the request's is used." in kept["eligibility"]["warnings"]
 
 
 def test_two_entities_in_one_ls_le_loop_keep_their_own_contacts():
