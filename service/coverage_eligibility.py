@@ -47,6 +47,18 @@ LINE_DISPOSITIONS = {
     "needs_review": "A person must review this line.",
 }
 NETWORK = {"in_network": "in", "out_of_network": "out"}
+# Coverage.type: each program's code in the Source of Payment Typology (PHDSC), the payer-type code system US Core uses.
+PAYER_TYPOLOGY = "urn:oid:2.16.840.1.113883.3.221.5"
+PAYER_TYPES = {
+    "va_ccn": ("3212", "Indirect Care--Care provided outside VA facilities"),
+    "tricare": ("311", "TRICARE (CHAMPUS)"),
+    "commercial": ("5", "PRIVATE HEALTH INSURANCE"),
+    "medicare": ("121", "Medicare FFS"),
+    "medicare_advantage": ("11", "Medicare (Managed Care)"),
+    "medicaid": ("2", "MEDICAID"),
+    "champva": ("3221", "Civilian Health and Medical Program for the VA (CHAMPVA)"),
+    "self_pay": ("81", "Self-pay"),
+}
 
 
 def coding(system: str, code: str, display: str | None = None) -> dict[str, Any]:
@@ -98,7 +110,7 @@ def resource_data(verification, config) -> dict[str, Any]:
     if result.get("determination"):
         data["disposition"] = DISPOSITIONS[result["determination"]]
     if verification.status == "complete" and coverage.get("member_id"):
-        data["contained"].append(coverage_resource(coverage, summary))
+        data["contained"].append(coverage_resource(coverage, summary, result.get("program")))
         data["insurance"] = [insurance(request, result, summary)]
     errors = [rejection_error(rejection) for rejection in summary.get("rejections") or ()]
     if verification.status == "failed":
@@ -147,7 +159,7 @@ def clinic(config) -> dict[str, Any] | None:
     return reference
 
 
-def coverage_resource(coverage: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
+def coverage_resource(coverage: dict[str, Any], summary: dict[str, Any], program: str | None) -> dict[str, Any]:
     plan = summary.get("plan") or {}
     resource = {
         "resourceType": "Coverage",
@@ -158,6 +170,9 @@ def coverage_resource(coverage: dict[str, Any], summary: dict[str, Any]) -> dict
         "relationship": {"coding": [coding(TERMINOLOGY.format(name="subscriber-relationship"), coverage.get("relationship") or "self")]},
         "payor": [{"reference": "#insurer"}],
     }
+    if program in PAYER_TYPES:
+        code, display = PAYER_TYPES[program]
+        resource["type"] = {"coding": [coding(PAYER_TYPOLOGY, code, display)]}
     if period := benefit_period(coverage):
         resource["period"] = period
     if plan.get("name"):
