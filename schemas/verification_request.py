@@ -16,6 +16,7 @@ from workers.rules.codes import (
     normalize_procedure,
 )
 from workers.rules.programs import PROGRAMS
+
 RELATIONSHIPS = ("self", "spouse", "child", "other")
 NETWORK_STATUSES = ("in_network", "out_of_network", "unknown")
 AUTHORIZATION_TYPES = ("va_referral", "prior_authorization", "referral")

@@ -17,7 +17,14 @@ from ..policy import MEDICARE_ADVANTAGE as POLICY
 from ..policy import administrator_directory
 from ..request import Verification
 from ..routing import Route
-from ..shared_rules import apply_authorization, code_checks, coverage_period, eligibility, eligibility_authorization, is_esketamine
+from ..shared_rules import (
+    apply_authorization,
+    code_checks,
+    coverage_period,
+    eligibility,
+    eligibility_authorization,
+    is_esketamine,
+)
 from . import MEDICARE_ADVANTAGE, medicare
 
 PROGRAM = MEDICARE_ADVANTAGE
