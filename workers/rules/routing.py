@@ -280,6 +280,7 @@ def fits(named: str | None, program: str) -> bool:
     return named is None or named == program or (named == MEDICARE_PROGRAM and program == MEDICARE_ADVANTAGE_PROGRAM)
 
 
+@lru_cache(maxsize=4096)
 def supplement_named(carrier: str | None, plan_type: str | None) -> bool:
     text = f" {alias_key(carrier or '')} {alias_key(plan_type or '')} "
     return any(f" {word} " in text for word in SUPPLEMENT_WORDS)
