@@ -15,8 +15,8 @@ from workers.rules.codes import (
     normalize_diagnosis,
     normalize_procedure,
 )
+from workers.rules.programs import PROGRAMS
 
-PROGRAMS = ("va_ccn", "tricare", "commercial", "self_pay")
 RELATIONSHIPS = ("self", "spouse", "child", "other")
 NETWORK_STATUSES = ("in_network", "out_of_network", "unknown")
 AUTHORIZATION_TYPES = ("va_referral", "prior_authorization", "referral")

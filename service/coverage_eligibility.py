@@ -76,8 +76,6 @@ LINE_DISPOSITIONS = {
     "needs_review": "A person must review this line.",
 }
 NETWORK = {"in_network": "in", "out_of_network": "out"}
-
-
 def coding(system: str, code: str, display: str | None = None) -> dict[str, Any]:
     entry = {"system": system, "code": code}
     if display:

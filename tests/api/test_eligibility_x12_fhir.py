@@ -7,11 +7,12 @@ from fhir.resources.R4B.coverageeligibilityresponse import CoverageEligibilityRe
 
 from schemas.eligibility import EligibilityResponseSchema
 from schemas.verification_result import VerificationSchema
-from service.coverage_eligibility import check_bindings
+from service.coverage_eligibility import PAYMENT_TYPES, check_bindings
 from service.x12.inquiry import read_270
 from tests.x12.documents import IDENTIFIERS, document, pyx12_errors, replaced, sample
 from tests.x12.test_inquiry import guide_model
 from tests.x12.test_tolerance import ACK_999
+from workers.rules.programs import PROGRAMS
 
 CLINIC = {"CLINIC_NPI": "1234567893", "CLINIC_NAME": "Serenity Ketamine Clinic", "CLINIC_TIN": "12-3456789"}
 MARISOL = {"first_name": "Marisol", "last_name": "Quintero-Hale", "date_of_birth": "1985-04-12"}
@@ -453,3 +454,8 @@ def test_a_rejected_271_is_an_error_and_no_active_coverage(client, auth, verifie
     assert resource["error"] and all(e["code"]["coding"][0]["system"].endswith("/901") for e in resource["error"])
     assert contained(resource, "Coverage")["status"] != "active"
     assert "inforce" not in resource["insurance"][0]
+
+
+def test_every_program_has_a_fhir_payer_type():
+    # Coverage.type from the Source of Payment Typology, one code per program of the request schema.
+    assert set(PAYMENT_TYPES) == set(PROGRAMS)

@@ -3,8 +3,7 @@
 import pytest
 
 from tests.rules.builders import KETAMINE_IV, PSYCHOTHERAPY, SPRAVATO, kinds, run
-
-PROGRAMS = ["va_ccn", "tricare", "commercial", "self_pay"]
+from workers.rules.programs import PROGRAMS
 
 
 @pytest.mark.parametrize("program", PROGRAMS)
