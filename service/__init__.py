@@ -43,7 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     celery_init_app(app)
 
     from service import api as api_area
-    from service import auth, health, pages, rate_limits, security_headers, staff
+    from service import auth, health, pages, rate_limits, request_limits, security_headers, staff
 
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", auth.SECURITY_SCHEMES["bearerAuth"])
@@ -52,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     api.register_blueprint(health.blp)
     pages.register(app)
     _register_unavailable_handlers(app)
+    request_limits.init_app(app)
     rate_limits.init_app(app)
     security_headers.init_app(app)
     app.session_interface = staff.CookieSessions()
