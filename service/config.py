@@ -121,8 +121,16 @@ def from_environment(environ=None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag(environ, "BV_SESSION_COOKIE_SECURE"),
-        # How long a staff sign-in lasts, in minutes (a shift, by default).
+        # How long a staff sign-in lasts at most, in minutes (a shift, by default), however busy: it never slides.
         "PERMANENT_SESSION_LIFETIME": 60 * _int(environ, "BV_SESSION_LIFETIME_MINUTES", 8 * 60),
+        "SESSION_REFRESH_EACH_REQUEST": False,
+        # A staff session ends after this many minutes without a request (a screen left open at the front desk).
+        "STAFF_SESSION_IDLE_SECONDS": 60 * _int(environ, "BV_SESSION_IDLE_MINUTES", 30),
+        # Sign-in failures per account (whatever the address): this many are free, then each further one makes
+        # the account wait, from LOGIN_BACKOFF_SECONDS doubling up to LOGIN_BACKOFF_MAX_SECONDS.
+        "LOGIN_FREE_FAILURES": _int(environ, "BV_LOGIN_FREE_FAILURES", 5),
+        "LOGIN_BACKOFF_SECONDS": float(environ.get("BV_LOGIN_BACKOFF_SECONDS") or 1.0),
+        "LOGIN_BACKOFF_MAX_SECONDS": float(environ.get("BV_LOGIN_BACKOFF_MAX_SECONDS") or 900.0),
         # CSRF tokens are checked where the service asks (forms, session-authenticated API writes), for the session's life.
         "WTF_CSRF_CHECK_DEFAULT": False,
         "WTF_CSRF_TIME_LIMIT": None,

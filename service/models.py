@@ -1,4 +1,4 @@
-"""The tables: verifications with their denial reasons, API keys, staff users, batches, webhook deliveries and the audit trail."""
+"""The tables: verifications with their denial reasons, API keys, staff users and their sessions, batches, webhook deliveries and the audit trail."""
 
 import uuid
 from datetime import datetime, timezone
@@ -37,6 +37,21 @@ class StaffUser(db.Model):
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
     disabled_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+
+
+class StaffSession(db.Model):
+    """A staff user signed in: the session cookie carries a random token, this row only its hash. Signing out,
+    a new password or a disabled account deletes the row, and the cookie then opens nothing."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    # Moved forward at most once a minute by the requests the session makes: the idle timeout counts from it.
+    last_seen_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    # created_at plus the absolute lifetime: no activity extends it.
+    expires_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), index=True)
 
 
 class Batch(db.Model):
