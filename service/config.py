@@ -140,6 +140,9 @@ def from_environment(environ=None) -> dict:
         "BATCH_CHUNK_SIZE": _int(environ, "BV_BATCH_CHUNK_SIZE", 200),
         # Hosts (host or host:port, comma-separated) a callback_url may name; empty turns webhooks off.
         "WEBHOOK_ALLOWED_HOSTS": _hosts(environ.get("BV_WEBHOOK_ALLOWED_HOSTS")),
+        # For tests only: lets webhooks reach a receiver on this machine's loopback, which is otherwise refused
+        # like every private address.
+        "WEBHOOK_ALLOW_LOOPBACK": _flag(environ, "BV_WEBHOOK_ALLOW_LOOPBACK"),
         # Webhook deliveries: attempts before giving up, first retry delay (doubling, capped at 10 min), timeout.
         "WEBHOOK_MAX_ATTEMPTS": _int(environ, "BV_WEBHOOK_MAX_ATTEMPTS", 10),
         "WEBHOOK_RETRY_SECONDS": float(environ.get("BV_WEBHOOK_RETRY_SECONDS") or 5.0),
