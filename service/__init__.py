@@ -43,13 +43,14 @@ def create_app(config: dict | None = None) -> Flask:
     celery_init_app(app)
 
     from service import api as api_area
-    from service import auth, health, pages, rate_limits, request_limits, security_headers, staff
+    from service import api_docs, auth, health, pages, rate_limits, request_limits, security_headers, staff
 
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", auth.SECURITY_SCHEMES["bearerAuth"])
     api.spec.components.security_scheme("apiKeyHeader", auth.SECURITY_SCHEMES["apiKeyHeader"])
     api_area.register(api)
     api.register_blueprint(health.blp)
+    app.register_blueprint(api_docs.swagger_ui_assets)
     pages.register(app)
     _register_unavailable_handlers(app)
     request_limits.init_app(app)

@@ -1,6 +1,11 @@
-"""flask-smorest's Api and Blueprint, answering errors and bad bodies in the contract's shape."""
+"""flask-smorest's Api and Blueprint, answering errors and bad bodies in the contract's shape; Swagger UI's
+files, served from the installed package so the docs page loads nothing from another site."""
 
+from pathlib import Path
+
+import flask
 import flask_smorest
+import flask_swagger_ui
 from flask import request
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 from werkzeug.exceptions import HTTPException
@@ -67,3 +72,12 @@ class ServiceApi(flask_smorest.Api):
         else:
             message = data.get("message") or error.description
         return error_response(error.code, message, fields, headers=data.get("headers"))
+
+
+# Swagger UI's built files as the flask-swagger-ui package ships them (a release of Swagger UI 5, which
+# renders OpenAPI 3.1); flask-smorest's docs page loads them from OPENAPI_SWAGGER_UI_URL, this route's path.
+SWAGGER_UI_ASSETS = "/api/v1/docs/assets"
+swagger_ui_assets = flask.Blueprint(
+    "swagger_ui_assets", __name__, static_folder=Path(flask_swagger_ui.__file__).parent / "dist",
+    static_url_path=SWAGGER_UI_ASSETS,
+)

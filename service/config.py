@@ -82,9 +82,8 @@ def from_environment(environ=None) -> dict:
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "docs",
-        "OPENAPI_SWAGGER_UI_URL": environ.get(
-            "BV_SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
-        ),
+        # Swagger UI's files: from the installed flask-swagger-ui package, on this site (service/api_docs.py).
+        "OPENAPI_SWAGGER_UI_URL": environ.get("BV_SWAGGER_UI_URL", "/api/v1/docs/assets/"),
         # hide_parameters: a logged or raised SQL error never quotes the row's values (they hold PHI).
         # No pre-ping (a round trip on every checkout): a connection the server dropped fails its request
         # with a 503 and takes the rest of the pool with it, so the next request gets fresh connections.
