@@ -43,7 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     celery_init_app(app)
 
     from service import api as api_area
-    from service import api_docs, auth, health, pages, rate_limits, request_limits, security_headers, staff
+    from service import api_docs, audit, auth, health, pages, rate_limits, request_limits, security_headers, staff
 
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", auth.SECURITY_SCHEMES["bearerAuth"])
@@ -56,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     request_limits.init_app(app)
     rate_limits.init_app(app)
     security_headers.init_app(app)
+    audit.init_app(app)
     app.session_interface = staff.CookieSessions()
 
     from service.cli import keys, purge, users
