@@ -286,3 +286,39 @@ def test_the_name_is_resolved_once_and_the_post_goes_to_that_address(app, staff,
     assert calls == ["receiver.test"]
     ((headers, _),) = receiver.received
     assert headers["Host"] == f"receiver.test:{port}"
+
+
+@pytest.fixture
+def tls_receiver(monkeypatch):
+    """An HTTPS receiver on loopback with a certificate for `hooks.test` from a throwaway CA the client trusts."""
+    import ssl
+
+    import requests.adapters
+    import trustme
+
+    authority = trustme.CA()
+    with Receiver() as running:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        authority.issue_cert("hooks.test").configure_cert(context)
+        running.server.socket = context.wrap_socket(running.server.socket, server_side=True)
+        with authority.cert_pem.tempfile() as ca_file:
+            monkeypatch.setattr(requests.adapters, "DEFAULT_CA_BUNDLE_PATH", ca_file)
+            yield running
+
+
+@pytest.mark.parametrize("name, delivered", [("hooks.test", True), ("other.test", False)])
+def test_https_to_the_pinned_address_checks_the_certificate_against_the_name(app, staff, tls_receiver, monkeypatch,
+                                                                             name, delivered):
+    port = tls_receiver.server.server_port
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOWED_HOSTS", (f"{name}:{port}",))
+    _resolving(monkeypatch, "127.0.0.1")
+    delivery_id = _stored_delivery(app, f"https://{name}:{port}/bv-hook")
+
+    delivery = _attempt(app, delivery_id)
+
+    assert (delivery.status == "delivered") is delivered, delivery.last_error
+    if delivered:
+        ((headers, _),) = tls_receiver.received
+        assert headers["Host"] == f"hooks.test:{port}"
+    else:
+        assert delivery.last_error == "SSLError" and tls_receiver.received == []
