@@ -26,7 +26,7 @@ from service.roles import ROLES, has_role
 
 MIN_PASSWORD_LENGTH = 12
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
-# How stale a session's last_seen_at may get before a request writes it again: the idle timeout is this exact.
+# How stale a session's last_seen_at may get before a request writes it again: the idle timeout holds to within this.
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)
 
 _hasher = PasswordHasher()
