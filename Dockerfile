@@ -8,11 +8,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     BV_DATA_DIR=/var/lib/bv
 
 WORKDIR /app
-COPY pyproject.toml README.md gunicorn.conf.py Procfile ./
+COPY pyproject.toml requirements.lock README.md gunicorn.conf.py Procfile ./
 COPY service service
 COPY workers workers
 COPY schemas schemas
-RUN pip install . \
+# The pinned, hash-checked set first; then the service itself, adding nothing the lock does not hold.
+RUN pip install --require-hashes -r requirements.lock \
+    && pip install --no-deps . \
     && useradd --system --uid 10001 --home-dir /var/lib/bv --create-home bv
 USER bv
 EXPOSE 8000

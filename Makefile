@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint static audit soak bench clean system-tools
+.PHONY: run test lint static audit lock soak bench clean system-tools
 
 run: $(VENV)/.installed
 	$(BIN)/python -m service.launcher
@@ -27,6 +27,12 @@ static: $(VENV)/.installed-test
 
 audit: $(VENV)/.installed-test
 	$(BIN)/python .ci/audit.py --strict
+
+# requirements.lock: every package the service runs on, pinned with its hashes (audited by `make lint`,
+# installed by the Dockerfile). Run after changing pyproject.toml's dependencies.
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 --universal -o requirements.lock
 
 # 60 s of mixed new and cached requests against the real stack on loopback (not part of `make test`).
 soak: $(VENV)/.installed-soak

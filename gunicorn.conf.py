@@ -11,6 +11,9 @@ threads = int(os.environ.get("BV_THREADS", "16"))
 # Longer than the longest ?wait= (30 s).
 timeout = 60
 graceful_timeout = 30
+# gunicorn's largest: a request line up to this long reaches the app, which answers one over 4 KiB with a
+# 414 in the API's error shape (service/request_limits.py); only longer ones get gunicorn's own HTML page.
+limit_request_line = 8190
 # Off unless asked for: URLs carry no PHI, but the log costs time on every request.
 accesslog = "-" if os.environ.get("BV_ACCESS_LOG") else None
 

@@ -1,13 +1,17 @@
-"""The callback_url a verification or batch may carry: http(s) to a host on the service's allowlist only.
+"""The callback_url a verification or batch may carry: http(s) to a host and port on the service's allowlist only.
 
-The allowlist (BV_WEBHOOK_ALLOWED_HOSTS, host or host:port) keeps the service from being used to
-reach anything else on its network (SSRF); an empty list turns webhooks off.
+The allowlist (BV_WEBHOOK_ALLOWED_HOSTS, host or host:port; a host alone means port 443) keeps the
+service from being used to reach anything else on its network (SSRF); an empty list turns webhooks
+off. Names are checked here; the address a name resolves to is checked when the POST is made
+(service/webhooks.py).
 """
 
 from urllib.parse import urlsplit
 
 from flask import current_app
 from marshmallow import ValidationError, fields
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def refusal(url: str) -> str | None:
@@ -24,9 +28,9 @@ def refusal(url: str) -> str | None:
         return "Must be an http or https URL."
     if parts.username or parts.password:
         return "Must not carry a user name or password."
-    host = parts.hostname.lower()
-    if host not in allowed and f"{host}:{port or (443 if parts.scheme == 'https' else 80)}" not in allowed:
-        return "That host is not on this service's webhook allowlist."
+    target = f"{parts.hostname.lower()}:{port or DEFAULT_PORTS[parts.scheme]}"
+    if target not in {entry if ":" in entry else f"{entry}:443" for entry in allowed}:
+        return "That host and port are not on this service's webhook allowlist."
     return None
 
 

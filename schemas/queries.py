@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from schemas.text import NulFreeSchema
+from schemas.text import StorableTextSchema
 from workers.rules.programs import PROGRAMS
 
 DETERMINATIONS = (
@@ -32,7 +32,7 @@ class IdempotencyHeaderSchema(Schema):
     )
 
 
-class PeriodQuerySchema(NulFreeSchema):
+class PeriodQuerySchema(StorableTextSchema):
     since = fields.Date(load_default=None, metadata={"description": "Created on or after this date (UTC)."})
     until = fields.Date(load_default=None, metadata={"description": "Created on or before this date (UTC)."})
     program = fields.String(load_default=None, validate=validate.OneOf(PROGRAMS))

@@ -2,13 +2,13 @@
 
 import re
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP
+from decimal import ROUND_HALF_UP, Decimal
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from schemas.callbacks import CallbackUrl
 from schemas.eligibility import MAX_271_CHARACTERS, EligibilitySummarySchema, X12EligibilityResponse
-from schemas.text import NulFreeSchema
+from schemas.text import StorableTextSchema
 from workers.rules.codes import (
     DIAGNOSIS_CODE_PATTERN,
     PROCEDURE_CODE_PATTERN,
@@ -25,8 +25,20 @@ BENEFICIARY_CATEGORIES = (
 )
 
 
+class Money(fields.Decimal):
+    """An amount of US dollars in cents; a negative amount is refused before rounding (-0.001 is not 0.00)."""
+
+    default_error_messages = {"negative": "Must not be negative."}
+
+    def _validated(self, value):
+        amount = super()._validated(value)
+        if amount is not None and Decimal(str(value)) < 0:
+            raise self.make_error("negative")
+        return amount if amount is None else amount.copy_abs()  # -0.00 is 0.00
+
+
 def _money(description="US dollars", **kwargs):
-    return fields.Decimal(
+    return Money(
         places=2,
         rounding=ROUND_HALF_UP,
         as_string=True,
@@ -232,7 +244,7 @@ class ServiceLineSchema(Schema):
     )
 
 
-class VerificationRequestSchema(NulFreeSchema):
+class VerificationRequestSchema(StorableTextSchema):
     patient = fields.Nested(PatientSchema, required=True)
     coverage = fields.Nested(CoverageSchema, required=True)
     services = fields.List(fields.Nested(ServiceLineSchema), required=True, validate=validate.Length(1, 50))

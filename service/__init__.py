@@ -19,7 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.from_mapping(config)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _data_dir_secret(Path(app.config["DATA_DIR"]))
-    _prepare_sqlite_directory(app)
+    _prepare_sqlite_file(app)
     _prepare_commits(app)
     logs.configure(app.config["LOG_LEVEL"])
 
@@ -43,17 +43,20 @@ def create_app(config: dict | None = None) -> Flask:
     celery_init_app(app)
 
     from service import api as api_area
-    from service import auth, health, pages, rate_limits, security_headers, staff
+    from service import api_docs, audit, auth, health, pages, rate_limits, request_limits, security_headers, staff
 
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", auth.SECURITY_SCHEMES["bearerAuth"])
     api.spec.components.security_scheme("apiKeyHeader", auth.SECURITY_SCHEMES["apiKeyHeader"])
     api_area.register(api)
     api.register_blueprint(health.blp)
+    app.register_blueprint(api_docs.swagger_ui_assets)
     pages.register(app)
     _register_unavailable_handlers(app)
+    request_limits.init_app(app)
     rate_limits.init_app(app)
     security_headers.init_app(app)
+    audit.init_app(app)
     app.session_interface = staff.CookieSessions()
 
     from service.cli import keys, purge, users
@@ -68,7 +71,7 @@ def _data_dir_secret(data_dir: Path) -> str:
     """The secret kept in the data directory, made on first use, for runs without BV_SECRET_KEY."""
     path = data_dir / "secret_key"
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         path.touch(mode=0o600)
         path.write_text(secrets.token_urlsafe(48))
     return path.read_text().strip()
@@ -82,10 +85,18 @@ def _prepare_commits(app: Flask) -> None:
         options["connect_args"] = {**options.get("connect_args", {}), "options": "-c synchronous_commit=off"}
 
 
-def _prepare_sqlite_directory(app: Flask) -> None:
+def _prepare_sqlite_file(app: Flask) -> None:
+    """The SQLite file's directory, and the file itself readable by this user alone (it holds PHI). SQLite
+    gives the -wal and -shm files it makes the database file's mode; older ones are narrowed too."""
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
-    if uri.startswith("sqlite:///") and uri != "sqlite:///:memory:":
-        Path(uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    if not uri.startswith("sqlite:///") or uri == "sqlite:///:memory:":
+        return
+    path = Path(uri[len("sqlite:///"):])
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.touch(mode=0o600, exist_ok=True)
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists() and file.stat().st_mode & 0o077:
+            file.chmod(0o600)
 
 
 def _sqlite_pragmas(connection, record) -> None:

@@ -1,15 +1,17 @@
-"""flask-smorest's Api and Blueprint, answering errors and bad bodies in the contract's shape."""
+"""flask-smorest's Api and Blueprint, answering errors and bad bodies in the contract's shape; Swagger UI's
+files, served from the installed package so the docs page loads nothing from another site."""
 
-import json
+from pathlib import Path
 
+import flask
 import flask_smorest
-import orjson
-from webargs import core
+import flask_swagger_ui
+from flask import request
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 from werkzeug.exceptions import HTTPException
 
 from schemas.errors import ErrorSchema
-from service import body_memo
+from service import body_memo, json_body
 from service.errors import error_response, fields_of
 
 
@@ -34,23 +36,10 @@ class JsonObjectParser(FlaskParser):
         if not is_json_request(req):
             abort(400, message="Send the body as JSON with Content-Type: application/json.",
                   fields={"body": ["Expected application/json."]})
-        raw = req.get_data(cache=True)
-        try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            data = _lenient_json(raw)
+        data = json_body.loads(req.get_data(cache=True))
         if not isinstance(data, dict):
             abort(400, message="The body must be a JSON object.", fields={"body": ["Expected a JSON object."]})
         return data
-
-
-def _lenient_json(raw: bytes):
-    """What orjson refuses but the json module reads (NaN, Infinity, as Python's json.dumps writes them)
-    is read, so the schema can name the field that holds it; anything else is a 400."""
-    try:
-        return core.parse_json(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        abort(400, message="The body is not valid JSON.", fields={"body": ["Not valid JSON."]})
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -74,8 +63,21 @@ class ServiceApi(flask_smorest.Api):
         fields = data.get("fields")
         if fields is None and "messages" in data:
             fields = fields_of(data)
+        if error.code == 413 and fields is None:
+            limit = request.max_content_length
+            data = {"message": f"The body is larger than the {limit:,} bytes this endpoint accepts." if limit else None}
+            fields = {"body": [f"At most {limit} bytes." if limit else "Too large."]}
         if error.code == 422:
             message = data.get("message") or "Some fields are not valid: " + ", ".join(sorted(fields or {})) + "."
         else:
             message = data.get("message") or error.description
         return error_response(error.code, message, fields, headers=data.get("headers"))
+
+
+# Swagger UI's built files as the flask-swagger-ui package ships them (a release of Swagger UI 5, which
+# renders OpenAPI 3.1); flask-smorest's docs page loads them from OPENAPI_SWAGGER_UI_URL, this route's path.
+SWAGGER_UI_ASSETS = "/api/v1/docs/assets"
+swagger_ui_assets = flask.Blueprint(
+    "swagger_ui_assets", __name__, static_folder=Path(flask_swagger_ui.__file__).parent / "dist",
+    static_url_path=SWAGGER_UI_ASSETS,
+)

@@ -11,13 +11,12 @@ import heapq
 import io
 import uuid
 
-import orjson
 from flask import current_app, url_for
 from marshmallow import ValidationError
 from sqlalchemy import func, select, update
 
 from schemas.verification_request import VerificationRequestSchema
-from service import exports, verifications
+from service import exports, json_body, verifications
 from service.durability import commit_durably
 from service.errors import flatten_messages, reject
 from service.extensions import db
@@ -112,13 +111,22 @@ def read_csv(data: bytes) -> list[tuple[int, dict, dict]]:
     except UnicodeDecodeError:
         reject(400, "The CSV is not UTF-8 text.", fields={"body": ["Not UTF-8."]})
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [name.strip().lower() for name in reader.fieldnames or ()]
+    try:
+        header = [name.strip().lower() for name in reader.fieldnames or ()]
+    except csv.Error:
+        _unreadable(0)
     if missing := [column for column in REQUIRED_COLUMNS if column not in header]:
         reject(422, "The CSV header lacks required columns.",
                fields={"header": [f"Missing: {', '.join(missing)}. Expected: " + ",".join(COLUMN_PATHS) + "…"]})
     reader.fieldnames = header
     records = []
-    for record in reader:
+    while True:
+        try:
+            record = next(reader, None)
+        except csv.Error:
+            _unreadable(len(records) + 1)
+        if record is None:
+            break
         _check_size(len(records) + 1)
         records.append((reader.line_num - 1, *csv_body(record)))
     if not records:
@@ -126,12 +134,18 @@ def read_csv(data: bytes) -> list[tuple[int, dict, dict]]:
     return records
 
 
+def _unreadable(row: int):
+    """The csv module gave up on a record: a cell longer than its limit (131,072 characters), which no
+    column may hold, or quoting it cannot follow. Nothing after it can be trusted to line up."""
+    where = "header" if row == 0 else str(row)
+    reject(422, f"The CSV cannot be read at {'the header' if row == 0 else f'row {row}'}: a cell longer than "
+           f"{csv.field_size_limit():,} characters, or broken quoting.",
+           fields={where: [f"A cell of at most {csv.field_size_limit()} characters, quoted correctly."]})
+
+
 def read_json(data: bytes) -> list[tuple[int, dict | None, dict]]:
     """(row, request body or None when the item is no object, problems) per item of a JSON list; row 1 is the first."""
-    try:
-        items = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        reject(400, "The body is not valid JSON.", fields={"body": ["Not valid JSON."]})
+    items = json_body.loads(data)
     if not isinstance(items, list) or not items:
         reject(422, "Send a JSON list of verification requests.", fields={"body": ["Expected a non-empty list."]})
     _check_size(len(items))

@@ -86,9 +86,8 @@ def from_environment(environ=None) -> dict:
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "docs",
-        "OPENAPI_SWAGGER_UI_URL": environ.get(
-            "BV_SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
-        ),
+        # Swagger UI's files: from the installed flask-swagger-ui package, on this site (service/api_docs.py).
+        "OPENAPI_SWAGGER_UI_URL": environ.get("BV_SWAGGER_UI_URL", "/api/v1/docs/assets/"),
         # hide_parameters: a logged or raised SQL error never quotes the row's values (they hold PHI).
         # No pre-ping (a round trip on every checkout): a connection the server dropped fails its request
         # with a 503 and takes the rest of the pool with it, so the next request gets fresh connections.
@@ -125,8 +124,16 @@ def from_environment(environ=None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag(environ, "BV_SESSION_COOKIE_SECURE"),
-        # How long a staff sign-in lasts, in minutes (a shift, by default).
+        # How long a staff sign-in lasts at most, in minutes (a shift, by default), however busy: it never slides.
         "PERMANENT_SESSION_LIFETIME": 60 * _int(environ, "BV_SESSION_LIFETIME_MINUTES", 8 * 60),
+        "SESSION_REFRESH_EACH_REQUEST": False,
+        # A staff session ends after this many minutes without a request (a screen left open at the front desk).
+        "STAFF_SESSION_IDLE_SECONDS": 60 * _int(environ, "BV_SESSION_IDLE_MINUTES", 30),
+        # Sign-in failures per account (whatever the address): this many are free, then each further one makes
+        # the account wait, from LOGIN_BACKOFF_SECONDS doubling up to LOGIN_BACKOFF_MAX_SECONDS.
+        "LOGIN_FREE_FAILURES": _int(environ, "BV_LOGIN_FREE_FAILURES", 5),
+        "LOGIN_BACKOFF_SECONDS": float(environ.get("BV_LOGIN_BACKOFF_SECONDS") or 1.0),
+        "LOGIN_BACKOFF_MAX_SECONDS": float(environ.get("BV_LOGIN_BACKOFF_MAX_SECONDS") or 900.0),
         # CSRF tokens are checked where the service asks (forms, session-authenticated API writes), for the session's life.
         "WTF_CSRF_CHECK_DEFAULT": False,
         "WTF_CSRF_TIME_LIMIT": None,
@@ -136,6 +143,9 @@ def from_environment(environ=None) -> dict:
         "BATCH_CHUNK_SIZE": _int(environ, "BV_BATCH_CHUNK_SIZE", 200),
         # Hosts (host or host:port, comma-separated) a callback_url may name; empty turns webhooks off.
         "WEBHOOK_ALLOWED_HOSTS": _hosts(environ.get("BV_WEBHOOK_ALLOWED_HOSTS")),
+        # For tests only: lets webhooks reach a receiver on this machine's loopback, which is otherwise refused
+        # like every private address.
+        "WEBHOOK_ALLOW_LOOPBACK": _flag(environ, "BV_WEBHOOK_ALLOW_LOOPBACK"),
         # Webhook deliveries: attempts before giving up, first retry delay (doubling, capped at 10 min), timeout.
         "WEBHOOK_MAX_ATTEMPTS": _int(environ, "BV_WEBHOOK_MAX_ATTEMPTS", 10),
         "WEBHOOK_RETRY_SECONDS": float(environ.get("BV_WEBHOOK_RETRY_SECONDS") or 5.0),

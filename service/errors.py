@@ -1,5 +1,6 @@
 """Turning every failure into the contract's error shape, raised from one place."""
 
+import json
 import traceback
 from http import HTTPStatus
 
@@ -15,6 +16,7 @@ CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "payload_too_large",
+    414: "uri_too_long",
     422: "validation_error",
     429: "rate_limited",
     500: "internal_error",
@@ -48,7 +50,11 @@ def error_response(status: int, message: str, fields=None, headers=None, code=No
     detail = {"code": code or CODES.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_")), "message": message}
     if fields is not None:
         detail["fields"] = fields
-    return Response(orjson.dumps({"error": detail}), status, headers=headers, mimetype="application/json")
+    try:
+        body = orjson.dumps({"error": detail})
+    except TypeError:  # a lone surrogate in a field name the client sent: the json module escapes it
+        body = json.dumps({"error": detail}).encode()
+    return Response(body, status, headers=headers, mimetype="application/json")
 
 
 def reject(status: int, message: str, fields=None, **headers):

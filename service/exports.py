@@ -1,10 +1,13 @@
 """CSV for billing and for batch results: one line per verification, no patient identifiers.
 
-Cells that a spreadsheet would run as a formula (=, +, -, @ first) are quoted with a leading `'`.
+Every cell is quoted, so no separator a spreadsheet may split on (`,`, or `;` where that is the list
+separator) can start a new cell; a cell that a spreadsheet would run as a formula (=, +, -, @, a tab or
+a carriage return first) is prefixed with a `'`.
 """
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from datetime import date
 
@@ -21,6 +24,9 @@ COLUMNS = (
     "cached", "batch_id", "error",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A separator inside a cell, then a formula's first character: a spreadsheet that splits on `;` (the list
+# separator of many locales) would start a new cell there, whatever the quoting says.
+_FORMULA_AFTER_SEPARATOR = re.compile(r"([,;\t\r\n])(?=[=+\-@\t\r])")
 
 
 def _joined(values) -> str:
@@ -87,14 +93,14 @@ def _cell(value) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return f"{value:.2f}"
-    text = str(value)
+    text = _FORMULA_AFTER_SEPARATOR.sub(r"\1'", str(value))
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def csv_lines(columns: Iterable[str], rows: Iterable[dict]) -> Iterator[str]:
     """The header, then one CSV line per row, each as text as soon as it is made."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
     columns = tuple(columns)
     writer.writerow(columns)
     for row in rows:

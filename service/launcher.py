@@ -64,8 +64,11 @@ def announce_when_ready(base_url: str, key: str) -> None:
 
 
 def main() -> int:
+    # Every file the service and its children make (the SQLite database and its -wal/-shm, Redis's socket,
+    # the secret key) is for this user alone: they hold PHI or guard it.
+    os.umask(0o077)
     data_dir = Path(os.environ.get("BV_DATA_DIR") or "./var").resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.environ["BV_DATA_DIR"] = str(data_dir)
     os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
     port = int(os.environ.setdefault("PORT", "8000"))

@@ -1,4 +1,4 @@
-"""The tables: verifications with their denial reasons, API keys, staff users, batches, webhook deliveries and the audit trail."""
+"""The tables: verifications with their denial reasons, API keys, staff users and their sessions, batches, webhook deliveries and the audit trail."""
 
 import uuid
 from datetime import datetime, timezone
@@ -37,6 +37,21 @@ class StaffUser(db.Model):
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
     disabled_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+
+
+class StaffSession(db.Model):
+    """A staff user signed in: the session cookie carries a random token, this row only its hash. Signing out,
+    a new password or a disabled account deletes the row, and the cookie then opens nothing."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    # Moved forward at most once a minute by the requests the session makes: the idle timeout counts from it.
+    last_seen_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    # created_at plus the absolute lifetime: no activity extends it.
+    expires_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), index=True)
 
 
 class Batch(db.Model):
@@ -145,16 +160,24 @@ class WebhookDelivery(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(300))
     delivered_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
 class AuditEvent(db.Model):
-    """Who created or read which verification, and when: ids only (no PHI), kept after the verification is purged."""
+    """Who created or saw which verification (or batch, or list), when and from where: ids only (no PHI),
+    kept after the verification is purged. One event per response (service/audit.py)."""
 
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow, index=True)
-    # create | read | list (shown in a page of billing's search)
+    # create | read | list (a page of billing's search) | export (CSV)
     action: Mapped[str] = mapped_column(String(16))
-    # No foreign key: the event outlives the verification it names.
-    verification_id: Mapped[uuid.UUID] = mapped_column(db.Uuid, index=True)
+    # The route that answered (e.g. eligibility.fhir); NULL on a create.
+    endpoint: Mapped[str | None] = mapped_column(String(64))
+    # No foreign keys: the event outlives the verification or batch it names.
+    verification_id: Mapped[uuid.UUID | None] = mapped_column(db.Uuid, index=True)
+    batch_id: Mapped[uuid.UUID | None] = mapped_column(db.Uuid, index=True)
+    # A list's or an export's filters, as a query string (they hold no PHI).
+    query: Mapped[str | None] = mapped_column(String(500))
+    # The client's address, as the server saw it.
+    remote_addr: Mapped[str | None] = mapped_column(String(45))
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"), index=True)
     # A staff user signed in to the web console (users.id; no foreign key, like verification_id).
     staff_user_id: Mapped[int | None] = mapped_column(index=True)

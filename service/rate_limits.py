@@ -5,12 +5,17 @@ neither is counted by client address, under the anonymous limit, so guessing key
 passwords at /login) is slow too. The counters live under the app's Redis key prefix and hold key ids
 only; while Redis is down they are kept in memory, so an outage never turns into 429s or 500s.
 
+Password guessing is slowed per account as well (`SignInFailures`): a few failed sign-ins are free,
+then each further one makes that account wait longer, whichever addresses the attempts come from; the
+per-address limit stays generous, so one office behind one address is not locked out by one person's typos.
+
 One check per request, before the view: `limits` directly, rather than flask-limiter, whose
 per-request machinery (limits re-resolved and re-parsed on every call) cost as much as the rest of
 answering a cached verification's rate check.
 """
 
 import logging
+import math
 import threading
 import time
 
@@ -24,6 +29,7 @@ from limits.strategies import FixedWindowRateLimiter
 
 from service import auth, staff
 from service.errors import error_response
+from service.signing import sign
 
 log = logging.getLogger(__name__)
 UNAVAILABLE = (redis.exceptions.RedisError, StorageError)
@@ -70,6 +76,76 @@ class RateLimits:
         except UNAVAILABLE:
             reset_at = time.time() + item.get_expiry()  # the store just went away: a whole window is a safe answer
         return max(1, int(reset_at - time.time()))
+
+
+class SignInFailures:
+    """Failed sign-ins per account, in Redis (in this process's memory while Redis is down). Accounts are keyed
+    by an HMAC of the username, known or not, so a wait never tells which usernames exist."""
+
+    # A count with no new failure for this long starts again from nothing.
+    FORGET_AFTER_SECONDS = 24 * 3600
+    MEMORY_ACCOUNTS = 10_000
+
+    def __init__(self, client, key_prefix: str, free: int, first_wait: float, longest_wait: float):
+        self._client, self._prefix = client, key_prefix
+        self._free, self._first_wait, self._longest_wait = free, first_wait, longest_wait
+        self._memory: dict[str, tuple[int, float]] = {}  # key -> (failures, monotonic end of the wait)
+        self._lock = threading.Lock()
+
+    def wait_after(self, failures: int) -> float:
+        """Seconds an account waits after its `failures`-th failure in a row: none for the free ones, then doubling."""
+        if failures < self._free:
+            return 0.0
+        return min(self._first_wait * 2 ** (failures - self._free), self._longest_wait)
+
+    def _key(self, username: str) -> str:
+        return self._prefix + sign("sign-in-failures", staff.normal_username(username).encode())[:32]
+
+    def retry_after(self, username: str) -> int | None:
+        """Seconds before this account may try again, or None when it may now."""
+        key = self._key(username)
+        try:
+            until = float(self._client.hget(key, "until") or 0) - time.time()
+        except UNAVAILABLE:
+            until = self._memory.get(key, (0, 0.0))[1] - time.monotonic()
+        return math.ceil(until) if until > 0 else None
+
+    def failed(self, username: str) -> None:
+        key = self._key(username)
+        try:
+            with self._client.pipeline() as pipe:
+                failures = pipe.hincrby(key, "failures", 1).expire(key, self.FORGET_AFTER_SECONDS).execute()[0]
+                if wait := self.wait_after(failures):
+                    self._client.hset(key, "until", time.time() + wait)
+            return
+        except UNAVAILABLE as error:
+            log.warning("sign-in failures unavailable in Redis (%s): counting in memory", type(error).__name__)
+        with self._lock:
+            if len(self._memory) >= self.MEMORY_ACCOUNTS:
+                self._memory.clear()
+            failures = self._memory.get(key, (0, 0.0))[0] + 1
+            self._memory[key] = (failures, time.monotonic() + self.wait_after(failures))
+
+    def succeeded(self, username: str) -> None:
+        key = self._key(username)
+        self._memory.pop(key, None)
+        try:
+            self._client.delete(key)
+        except UNAVAILABLE:
+            pass
+
+
+def sign_in_wait(username: str) -> int | None:
+    """Seconds this account must wait before its password is checked again, or None."""
+    return current_app.extensions["sign_in_failures"].retry_after(username)
+
+
+def count_sign_in(username: str, succeeded: bool) -> None:
+    failures = current_app.extensions["sign_in_failures"]
+    if succeeded:
+        failures.succeeded(username)
+    else:
+        failures.failed(username)
 
 
 def _caller():
@@ -125,5 +201,9 @@ def init_app(app: Flask) -> RateLimits:
     # One set of counters per app (like the Celery app): the tests run apps on different Redis servers side by side.
     limits = RateLimits(app.config["REDIS_URL"], app.config["REDIS_KEY_PREFIX"] + "ratelimit")
     app.extensions["rate_limits"] = limits
+    app.extensions["sign_in_failures"] = SignInFailures(
+        app.extensions["redis"], app.config["REDIS_KEY_PREFIX"] + "signin:", app.config["LOGIN_FREE_FAILURES"],
+        app.config["LOGIN_BACKOFF_SECONDS"], app.config["LOGIN_BACKOFF_MAX_SECONDS"],
+    )
     app.before_request(check_rate_limit)
     return limits

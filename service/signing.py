@@ -1,4 +1,4 @@
-"""HMACs under the app's secret: fingerprints, idempotency keys, session stamps and webhook secrets."""
+"""HMACs under the app's secret: fingerprints, idempotency keys, sign-in failure counters and webhook secrets."""
 
 import hashlib
 import hmac

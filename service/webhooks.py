@@ -5,18 +5,27 @@ no patient identifiers, and the request is never sent. `X-Signature: sha256=<hex
 body>` under the secret of the key (or staff user) that asked; `X-Webhook-Delivery` is the same on
 every attempt of one delivery, so a receiver can drop repeats. Only hosts on the allowlist are
 called, redirects are not followed, and the allowlist is checked again before every attempt.
+
+Each attempt resolves the host once, refuses it unless every address it resolves to is public (no
+private, loopback, link-local, multicast or reserved address: a name on the allowlist cannot be
+pointed inside the network), and connects to that very address, so a second lookup (DNS rebinding)
+never decides where the body goes; TLS still checks the certificate against the host's name.
+Loopback is allowed only when WEBHOOK_ALLOW_LOOPBACK says so (the tests' receivers).
 """
 
+import ipaddress
 import logging
 import random
-from urllib.parse import urlsplit
+import socket
+from urllib.parse import urlsplit, urlunsplit
 
 import orjson
 import requests
 from flask import current_app
+from requests.adapters import HTTPAdapter
 from sqlalchemy import select
 
-from schemas.callbacks import refusal
+from schemas.callbacks import DEFAULT_PORTS, refusal
 from service import batches, verifications
 from service.durability import commit_durably
 from service.extensions import db
@@ -26,6 +35,51 @@ from service.signing import body_signature, webhook_secret
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 600
+
+
+class Refused(Exception):
+    """The host resolves to an address the service must not call."""
+
+
+class TlsForName(HTTPAdapter):
+    """HTTPS to an address, with SNI and the certificate checked against the host's name."""
+
+    def __init__(self, hostname: str):
+        self._hostname = hostname
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, server_hostname=self._hostname, assert_hostname=self._hostname, **kwargs)
+
+
+def public_address(hostname: str, port: int) -> str:
+    """The one address this attempt connects to: the host resolved once, every address it gave checked.
+    Raises Refused for a forbidden address, OSError when the name does not resolve."""
+    infos = socket.getaddrinfo(hostname, port, type=socket.SOCK_STREAM)
+    allow_loopback = current_app.config["WEBHOOK_ALLOW_LOOPBACK"]
+    for *_, sockaddr in infos:
+        address = ipaddress.ip_address(sockaddr[0])
+        address = getattr(address, "ipv4_mapped", None) or address
+        if address.is_loopback and allow_loopback:
+            continue
+        if address.is_loopback or not address.is_global or address.is_multicast:
+            raise Refused("The host resolves to a private, loopback, link-local, multicast or reserved address.")
+    return infos[0][4][0]
+
+
+def post_pinned(url: str, address: str, payload: bytes, headers: dict, timeout) -> requests.Response:
+    """POST to `url` over a connection to `address`, whatever the name resolves to by now."""
+    parts = urlsplit(url)
+    port = parts.port or DEFAULT_PORTS[parts.scheme]
+    netloc = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+    session = requests.Session()
+    session.trust_env = False  # no proxy from the environment: it would choose the address itself
+    if parts.scheme == "https":
+        session.mount("https://", TlsForName(parts.hostname))
+    host = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
+    with session:
+        return session.post(urlunsplit((parts.scheme, netloc, parts.path, parts.query, "")), data=payload,
+                            headers={**headers, "Host": host}, allow_redirects=False, stream=True, timeout=timeout)
 
 
 class RetryLater(Exception):
@@ -113,13 +167,19 @@ def deliver(delivery_id: int) -> None:
     }
     delivery.attempts += 1
     delivery.last_attempt_at = utcnow()
+    parts = urlsplit(delivery.url)
     try:
-        with requests.post(delivery.url, data=payload, headers=headers, allow_redirects=False, stream=True,
-                           timeout=(3.05, current_app.config["WEBHOOK_TIMEOUT_SECONDS"])) as response:
+        address = public_address(parts.hostname, parts.port or DEFAULT_PORTS[parts.scheme])
+        with post_pinned(delivery.url, address, payload, headers,
+                         timeout=(3.05, current_app.config["WEBHOOK_TIMEOUT_SECONDS"])) as response:
             delivery.last_status_code = response.status_code
             # A redirect counts as a failure: following it could lead off the allowlist.
             error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
-    except requests.RequestException as failure:
+    except Refused as refused:
+        _close(delivery, "failed", error=str(refused))
+        log.warning("webhook delivery %s to %s not sent: %s", delivery.id, host, refused)
+        return
+    except (requests.RequestException, OSError) as failure:
         # The exception's text may quote the URL (which may carry the receiver's token): keep its kind only.
         error = type(failure).__name__
     if error is None:

@@ -75,6 +75,8 @@ def app_config(backend: str, database: str, data_dir) -> dict:
         "REDIS_URL": REDIS_URL,
         "REDIS_KEY_PREFIX": f"bvtest:{RUN}:{backend}:",
         "CELERY_QUEUE": f"bvtest-{RUN}-{backend}",
+        # The webhook tests' receivers listen on loopback, which a real deployment refuses.
+        "WEBHOOK_ALLOW_LOOPBACK": True,
         # Limits no test reaches by accident; tests/api/test_rate_limits.py sets its own.
         **{f"RATE_LIMIT_{role}": "100000/minute" for role in ("INTAKE", "BILLING", "ADMIN", "ANONYMOUS")},
     }

@@ -1,5 +1,6 @@
 """docker-compose.yml parses, and runs the same commands as `make run` (the Procfile)."""
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -31,3 +32,23 @@ def test_compose_runs_the_procfile_commands_with_health_checks():
     assert " ".join(services["worker"]["command"]) == procfile["worker"]
     assert " ".join(services["beat"]["command"]) == procfile["beat"], "one beat sends the sweep and the purge"
     assert all("healthcheck" in services[name] for name in ("api", "worker", "redis", "postgres"))
+
+
+def test_the_lock_pins_every_dependency_with_hashes_and_satisfies_pyproject():
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    lock = (ROOT / "requirements.lock").read_text()
+    pinned = {}
+    for name, version in re.findall(r"^([A-Za-z0-9._-]+)==(\S+)", lock, re.MULTILINE):
+        pinned[canonicalize_name(name)] = version
+    entries = re.split(r"\n(?=[A-Za-z0-9])", lock.split("\n", 2)[2])
+    assert all("--hash=sha256:" in entry for entry in entries if "==" in entry), "every pin carries its hashes"
+    for dependency in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]:
+        requirement = Requirement(dependency)
+        name = canonicalize_name(requirement.name)
+        assert name in pinned, f"{requirement.name} is not in requirements.lock: run `make lock`"
+        assert requirement.specifier.contains(pinned[name], prereleases=True), (
+            f"requirements.lock pins {requirement.name} {pinned[name]}, outside {requirement.specifier}: run `make lock`")

@@ -78,6 +78,22 @@ def test_every_scenario_is_answered_with_wait(launched, path):
     assert_meets_expectations(response.json(), scenario["expect"])
 
 
+def test_the_database_files_are_for_the_services_user_alone(launched):
+    # The scenarios above wrote to it, so SQLite's -wal and -shm files exist beside it.
+    files = sorted(launched["data_dir"].glob("verifications.sqlite3*"))
+
+    assert {path.name for path in files} >= {"verifications.sqlite3", "verifications.sqlite3-wal", "verifications.sqlite3-shm"}
+    assert {path.name: oct(path.stat().st_mode & 0o777) for path in files} == {path.name: "0o600" for path in files}
+
+
+def test_gunicorn_lets_the_app_answer_a_long_url_in_the_error_shape(launched):
+    response = requests.get(f"{launched['url']}/api/v1/verifications?carrier=" + "x" * 6000, timeout=10,
+                            headers={"Authorization": f"Bearer {launched['key']}"})
+
+    assert response.status_code == 414
+    assert response.json()["error"]["code"] == "uri_too_long"
+
+
 def test_ctrl_c_stops_every_process(launched):
     process = launched["process"]
     children = subprocess.run(

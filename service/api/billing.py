@@ -4,7 +4,7 @@ from flask import request
 
 from schemas.queries import PeriodQuerySchema, VerificationListQuerySchema
 from schemas.verification_result import DenialReasonSummarySchema, VerificationPageSchema
-from service import audit, billing, exports, verifications
+from service import billing, exports, verifications
 from service.api.responses import json_response
 from service.api_docs import Blueprint
 from service.auth import requires
@@ -27,7 +27,6 @@ def list_verifications(page, per_page, format, **filters):
         return exports.csv_response(billing.export(**filters), "verifications")
     items, total = billing.search(page=page, per_page=per_page, **filters)
     documents = [verifications.document(v) for v in items]
-    audit.record("list", [v.id for v in items])
     return json_response({"items": documents, "page": page, "per_page": per_page, "total": total})
 
 

@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 
 from schemas.eligibility import EligibilityResponseSchema, X12DocumentSchema, parse_271
 from schemas.exchange import CoverageEligibilityResponseSchema
-from service import coverage_eligibility, eligibility, verifications
+from service import coverage_eligibility, eligibility, json_body, verifications
 from service.api.responses import json_response
 from service.api_docs import Blueprint
 from service.auth import requires
@@ -39,7 +39,7 @@ def _posted_271() -> str:
         except UnicodeDecodeError:
             reject(400, "The 271 is not UTF-8 text.", fields={"body": ["Not UTF-8 text."]})
     if request.mimetype == "application/json":
-        data = request.get_json(silent=True)
+        data = json_body.loads(request.get_data(cache=False))
         if not isinstance(data, dict):
             reject(400, "The body must be a JSON object.", fields={"body": ["Expected a JSON object."]})
         try:

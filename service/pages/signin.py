@@ -6,7 +6,7 @@ from flask_wtf.csrf import CSRFError
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from service import staff
+from service import rate_limits, staff
 from service.extensions import csrf
 
 blp = Blueprint("signin", __name__)
@@ -28,17 +28,22 @@ def home():
 @blp.route("/login", methods=["GET", "POST"])
 def sign_in():
     form = SignInForm()
-    problem = None
+    problem, status, headers = None, 200, {}
     if form.validate_on_submit():
-        user = staff.authenticate(form.username.data, form.password.data)
-        if user is not None:
-            staff.sign_in(user)
-            return redirect(staff.local_path(request.args.get("next")) or url_for("signin.home"))
-        problem = "That username and password do not match an active account."
+        username = form.username.data
+        if (wait := rate_limits.sign_in_wait(username)) is not None:
+            problem, status = f"Too many failed sign-ins for this account: try again in {wait} s.", 429
+            headers["Retry-After"] = str(wait)
+        else:
+            user = staff.authenticate(username, form.password.data)
+            rate_limits.count_sign_in(username, succeeded=user is not None)
+            if user is not None:
+                staff.sign_in(user)
+                return redirect(staff.local_path(request.args.get("next")) or url_for("signin.home"))
+            problem, status = "That username and password do not match an active account.", 401
     elif form.csrf_token.errors:
-        problem = "The sign-in form expired. Please try again."
-    status = 401 if problem else 200
-    return render_template("signin.html", form=form, problem=problem), status
+        problem, status = "The sign-in form expired. Please try again.", 401
+    return render_template("signin.html", form=form, problem=problem), status, headers
 
 
 @blp.route("/logout", methods=["POST"])

@@ -11,9 +11,10 @@ from werkzeug.routing import UUIDConverter
 
 from service import auth as service_auth
 
-# Open to anyone: load balancers' checks, the API's own description, and signing in and out.
+# Open to anyone: load balancers' checks, the API's own description (and Swagger UI's files), and signing in and out.
 PUBLIC = {
     "health.healthz", "health.readyz", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "static",
+    "swagger_ui_assets.static",
     "signin.home", "signin.sign_in", "signin.sign_out",
 }
 CALLERS = (None, *service_auth.ROLES)

@@ -221,3 +221,40 @@ def test_items_come_a_page_at_a_time_in_row_order(client, auth, celery_worker):
 
     assert [item["row"] for item in second["items"]] == [3, 4]
     assert progress_only["items"] == [] and progress_only["done"] == 5
+
+
+@pytest.mark.parametrize("where", ["header", "row"])
+def test_a_csv_cell_over_the_csv_modules_limit_is_a_422_naming_where(client, auth, where):
+    huge = "x" * (csv.field_size_limit() + 1)
+    text = (HEADER + "," + huge + "\n" + row("X-1") + "\n") if where == "header" else \
+        "\n".join([HEADER, row("X-1"), row("X-2", last_name=huge)]) + "\n"
+
+    response = upload(client, auth, text)
+
+    assert response.status_code == 422
+    assert list(response.json["error"]["fields"]) == ["header" if where == "header" else "2"]
+
+
+def test_a_deeply_nested_json_batch_is_a_400(client, auth):
+    response = client.post("/api/v1/batches", data=("[" * 900 + "]" * 900).encode(), content_type="application/json",
+                           headers=auth())
+
+    assert response.status_code == 400
+    assert "body" in response.json["error"]["fields"]
+
+
+def test_a_lone_surrogate_in_a_json_batch_names_the_row_and_field(client, auth):
+    from tests.requests import body
+
+    text = orjson_text([body(**{"coverage.member_id": "S-1"}), body(**{"patient.last_name": "SURROGATE"})])
+    response = client.post("/api/v1/batches", data=text.replace("SURROGATE", "Reyes\\ud800").encode(),
+                           content_type="application/json", headers=auth())
+
+    assert response.status_code == 202
+    assert [(error["row"], list(error["fields"])) for error in response.json["errors"]] == [(2, ["patient.last_name"])]
+
+
+def orjson_text(value) -> str:
+    import json
+
+    return json.dumps(value)

@@ -69,3 +69,24 @@ def test_unknown_format_is_a_422(client, auth, value):
     response = client.get("/api/v1/verifications", query_string={"format": value}, headers=auth("billing"))
 
     assert response.status_code == 422 and "format" in response.json["error"]["fields"]
+
+
+def test_no_separator_in_a_cell_can_start_a_formula(app, client, auth, clean_verifications):
+    carrier = 'Aetna;=HYPERLINK("http://evil.example","x"),+1;@SUM(A1)'
+    with app.app_context():
+        verification = Verification(request={"coverage": {}}, request_digest="d" * 64, fingerprint="f" * 64,
+                                    carrier=carrier)
+        verifications.record_result(verification, result("commercial", "not_covered", "55"), cached=False)
+        db.session.add(verification)
+        db.session.commit()
+
+    response, rows = exported(client, auth)
+    text = response.get_data(as_text=True)
+
+    assert rows[0]["carrier"] == "Aetna;'=HYPERLINK(\"http://evil.example\",\"x\"),'+1;'@SUM(A1)"
+    for line in text.splitlines():
+        assert line.startswith('"') and line.endswith('"'), "every cell is quoted"
+        # A spreadsheet whose list separator is `;` (or one that ignores the quotes and splits on `,`).
+        for separator in (";", ","):
+            for cell in line.split(separator)[1:]:
+                assert not cell.lstrip('"').startswith(("=", "+", "-", "@")), cell

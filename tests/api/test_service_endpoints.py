@@ -62,11 +62,16 @@ def test_openapi_document_covers_the_contract(client):
     assert "422" in paths["/api/v1/verifications"]["post"]["responses"]
 
 
-def test_swagger_ui_page_is_served(live_server):
+def test_swagger_ui_page_is_served_with_its_files_from_this_site(live_server):
     response = requests.get(f"{live_server}/api/v1/docs", timeout=10)
 
     assert response.status_code == 200
     assert "swagger" in response.text.lower()
+    sources = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', response.text)
+    assert sources and all(source.startswith("/api/v1/docs/assets/") for source in sources), sources
+    for source in sources:
+        asset = requests.get(live_server + source, timeout=10)
+        assert asset.status_code == 200 and len(asset.content) > 1000, source
 
 
 def test_every_reference_in_the_openapi_document_resolves(client):

@@ -1,12 +1,16 @@
 """Staff sign-in: the console's pages and the API with a session cookie, CSRF on writes, keys winning over sessions."""
 
+import math
+import secrets
+import time
+from datetime import timedelta
 from uuid import UUID
 
 import pytest
 
 from service import staff as service_staff
 from service.extensions import db
-from service.models import Verification
+from service.models import StaffSession, Verification
 from tests.conftest import csrf_token, sign_in
 from tests.requests import body
 
@@ -150,3 +154,121 @@ def test_good_faith_estimate_only_for_self_pay_and_only_signed_in(app, client, i
     assert "Rowan Reyes" in estimate.get_data(as_text=True)
     assert intake_client.get(f"/intake/verifications/{insured['id']}/good-faith-estimate").status_code == 404
     assert client.get(f"/intake/verifications/{self_pay['id']}/good-faith-estimate").status_code == 302
+
+
+def _new_user(app, role="intake") -> tuple[str, str]:
+    login = (f"user-{secrets.token_hex(4)}", secrets.token_urlsafe(16))
+    with app.app_context():
+        service_staff.create_user(*login, role)
+    return login
+
+
+def _session_cookie(client) -> str:
+    return client.get_cookie("bv_session").value
+
+
+def test_signing_out_revokes_the_cookie_wherever_it_was_copied(app, staff):
+    client = app.test_client()
+    sign_in(client, staff["billing"])
+    copied = _session_cookie(client)
+
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/billing")})
+
+    thief = app.test_client()
+    thief.set_cookie("bv_session", copied)
+    assert thief.get("/billing").status_code == 302
+    assert thief.get("/api/v1/verifications").status_code == 401
+
+
+def test_a_session_idle_longer_than_the_timeout_ends(app):
+    login = _new_user(app)
+    client = app.test_client()
+    sign_in(client, login)
+    idle = app.config["STAFF_SESSION_IDLE_SECONDS"]
+
+    _age_session_of(app, login, last_seen_at=idle - 90)
+    assert client.get("/intake").status_code == 200, "a minute and a half before the timeout: still signed in"
+    _age_session_of(app, login, last_seen_at=idle - 30)
+    assert client.get("/intake").status_code == 200, "the last request moved the idle clock forward"
+
+    _age_session_of(app, login, last_seen_at=idle + 1)
+    assert client.get("/intake").status_code == 302
+
+
+def test_a_session_ends_at_its_absolute_lifetime_however_busy(app):
+    login = _new_user(app)
+    client = app.test_client()
+    sign_in(client, login)
+    assert client.get("/intake").status_code == 200
+
+    _age_session_of(app, login, created_at=app.permanent_session_lifetime.total_seconds(),
+                    expires_at=app.permanent_session_lifetime.total_seconds())
+
+    assert client.get("/intake").status_code == 302
+    assert "Expires" in sign_in(client, login).headers["Set-Cookie"]
+    client.get("/intake")  # the page's CSRF token goes into the cookie once
+    later = client.get("/intake")
+    assert "Set-Cookie" not in later.headers, "the cookie's lifetime does not slide with each request"
+
+
+def _age_session_of(app, login, **moved_back):
+    with app.app_context():
+        user_id = service_staff.find_user(login[0]).id
+        for row in db.session.scalars(db.select(StaffSession).where(StaffSession.staff_user_id == user_id)):
+            for column, seconds in moved_back.items():
+                setattr(row, column, getattr(row, column) - timedelta(seconds=seconds))
+        db.session.commit()
+
+
+def test_the_session_table_holds_only_a_hash_of_the_cookies_token(app):
+    login = _new_user(app)
+    client = app.test_client()
+    sign_in(client, login)
+
+    with app.app_context():
+        user_id = service_staff.find_user(login[0]).id
+        stored = db.session.scalars(db.select(StaffSession.token_hash).where(StaffSession.staff_user_id == user_id)).all()
+    token = app.session_interface.get_signing_serializer(app).loads(_session_cookie(client))["token"]
+    assert len(stored) == 1 and token not in stored[0] and len(stored[0]) == 64
+
+
+def test_wrong_passwords_on_one_account_from_many_addresses_are_stopped(app):
+    victim, colleague = _new_user(app), _new_user(app)
+    free = app.config["LOGIN_FREE_FAILURES"]
+    answers = []
+    started = time.monotonic()
+    for attempt in range(120):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"198.51.100.{attempt + 1}"
+        answers.append(sign_in(client, (victim[0], f"guess {attempt}")))
+    elapsed = time.monotonic() - started
+
+    statuses = [answer.status_code for answer in answers]
+    assert statuses[:free] == [401] * free
+    # Past the free failures each checked guess doubles the wait (1 s, 2 s, 4 s, ...), whatever the address:
+    # in `elapsed` seconds at most log2(elapsed + 1) more guesses can have been checked.
+    assert statuses[free:].count(401) <= math.log2(elapsed + 1) + 1, (elapsed, statuses)
+    assert statuses[-1] == 429
+    assert int(answers[-1].headers["Retry-After"]) >= 1
+    assert "Too many failed sign-ins for this account" in answers[-1].get_data(as_text=True)
+    # The office behind the same address: the others still sign in.
+    office = app.test_client()
+    office.environ_base["REMOTE_ADDR"] = "198.51.100.1"
+    assert sign_in(office, colleague).status_code == 302
+
+
+def test_the_wait_doubles_and_a_success_forgets_the_failures(app, monkeypatch):
+    failures = app.extensions["sign_in_failures"]
+    monkeypatch.setattr(failures, "_free", 2)
+    monkeypatch.setattr(failures, "_first_wait", 1.0)
+    assert [failures.wait_after(n) for n in range(1, 6)] == [0, 1, 2, 4, 8]
+    assert failures.wait_after(40) == app.config["LOGIN_BACKOFF_MAX_SECONDS"]
+    login = _new_user(app)
+    client = app.test_client()
+
+    assert [sign_in(client, (login[0], "wrong")).status_code for _ in range(2)] == [401, 401]
+    waiting = sign_in(client, login)
+    assert waiting.status_code == 429 and waiting.headers["Retry-After"] == "1", "not even the right password, while it waits"
+    time.sleep(1.1)
+    assert sign_in(client, login).status_code == 302
+    assert sign_in(app.test_client(), (login[0], "wrong")).status_code == 401, "the success started the count again"

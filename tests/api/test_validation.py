@@ -144,3 +144,88 @@ def test_a_nul_character_is_a_422_not_a_500(client, auth, method, url, payload):
 
     assert response.status_code == 422
     assert response.json["error"]["code"] == "validation_error"
+
+
+def _raw_post(client, auth, text: str):
+    return client.post(URL, data=text.encode("utf-8"), content_type="application/json", headers=auth())
+
+
+@pytest.mark.parametrize("depth", [40, 999, 5000])
+def test_a_body_nested_deeper_than_any_request_is_a_400(client, auth, depth):
+    nested = '{"patient": ' * depth + "1" + "}" * depth
+
+    response = _raw_post(client, auth, nested)
+
+    assert response.status_code == 400
+    assert "body" in response.json["error"]["fields"]
+    assert "nests deeper" in response.json["error"]["message"]
+
+
+@pytest.mark.parametrize("field", ["patient.first_name", "coverage.carrier", "coverage.authorization.number"])
+def test_a_lone_surrogate_is_a_422_naming_the_field(client, auth, field):
+    # "\ud800" spelled in the JSON text itself: Python's json.dumps would escape a real one the same way.
+    text = json.dumps(body(**{field: "SURROGATE"})).replace("SURROGATE", "Dana\\ud800")
+
+    response = _raw_post(client, auth, text)
+
+    assert response.status_code == 422
+    assert "surrogate" in response.json["error"]["fields"][field][0]
+
+
+def test_a_lone_surrogate_in_a_field_name_is_a_422_not_a_500(client, auth):
+    text = json.dumps(body()).replace('"sessions"', '"ses\\udc00sions"')
+
+    response = _raw_post(client, auth, text)
+
+    assert response.status_code == 422
+    assert response.json["error"]["fields"] == {"body": [response.json["error"]["fields"]["body"][0]]}
+
+
+@pytest.mark.parametrize("field", ["sessions", "services.0.units", "services.0.charge", "coverage.benefits.copay"])
+def test_a_number_of_4301_digits_is_a_422_naming_the_field(client, auth, field):
+    text = json.dumps(body(**{"coverage.benefits": {"copay": 40}, field: "HUGE"})).replace('"HUGE"', "1" * 4301)
+
+    response = _raw_post(client, auth, text)
+
+    assert response.status_code == 422, response.json
+    assert field in response.json["error"]["fields"]
+
+
+@pytest.mark.parametrize("charge", [-0.001, "-0.001", -5])
+def test_a_negative_charge_is_refused_even_when_it_rounds_to_zero(client, auth, charge):
+    response = client.post(URL, json=body(**{"services.0.charge": charge}), headers=auth())
+
+    assert response.status_code == 422
+    assert response.json["error"]["fields"]["services.0.charge"] == ["Must not be negative."]
+
+
+def test_a_chunked_body_over_the_limit_is_a_413_not_invalid_json(app, live_server, auth):
+    import requests
+
+    def ten_megabytes():
+        for _ in range(160):
+            yield b" " * 65536
+
+    response = requests.post(live_server + URL, data=ten_megabytes(), timeout=30,
+                             headers={**auth(), "Content-Type": "application/json"})
+
+    assert response.status_code == 413
+    error = response.json()["error"]
+    assert error["code"] == "payload_too_large"
+    assert f"{app.config['MAX_CONTENT_LENGTH']:,} bytes" in error["message"]
+    assert "body" in error["fields"]
+
+
+def test_a_url_over_4_kib_is_a_414_in_the_error_shape(client, auth):
+    response = client.get(URL + "?determination=" + "x" * 5000, headers=auth("billing"))
+
+    assert response.status_code == 414
+    assert response.json["error"]["code"] == "uri_too_long"
+
+
+def test_the_271_reader_refuses_deep_json_with_a_400(client, auth):
+    response = client.post("/api/v1/eligibility/271", data=("[" * 3000 + "]" * 3000).encode(),
+                           content_type="application/json", headers=auth())
+
+    assert response.status_code == 400
+    assert "body" in response.json["error"]["fields"]

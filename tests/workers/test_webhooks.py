@@ -175,11 +175,13 @@ def test_without_an_allowlist_webhooks_are_off(client, auth):
     assert "turned off" in response.json["error"]["fields"]["callback_url"][0]
 
 
-def test_allowlist_entries_name_a_host_or_a_host_and_port(app, monkeypatch):
+def test_allowlist_entries_name_a_host_and_its_port_443_or_a_host_and_port(app, monkeypatch):
     monkeypatch.setitem(app.config, "WEBHOOK_ALLOWED_HOSTS", ("intake.example.org", "hooks.example.org:8443"))
     with app.app_context():
         assert refusal("https://intake.example.org/hook") is None
-        assert refusal("https://INTAKE.example.org:9000/hook") is None
+        assert refusal("https://INTAKE.example.org:443/hook") is None
+        assert refusal("https://intake.example.org:9000/hook") is not None, "a host alone means port 443 only"
+        assert refusal("http://intake.example.org/hook") is not None, "port 80 is not 443"
         assert refusal("https://hooks.example.org:8443/x") is None
         assert refusal("https://hooks.example.org/x") is not None
         assert refusal("https://intake.example.org.evil.example/hook") is not None
@@ -195,3 +197,128 @@ def test_a_callback_url_changes_no_fingerprint(app, monkeypatch):
         called = verifications.canonical(VerificationRequestSchema().load(body(callback_url="https://intake.example.org/h")))
 
     assert plain == called
+
+
+def _stored_delivery(app, url: str) -> int:
+    """A pending verification.completed delivery to `url`, of a finished verification, as the worker leaves it."""
+    from service.models import Verification
+
+    with app.app_context():
+        verification = Verification(request={}, request_digest="d" * 64, fingerprint="f" * 64, status="complete",
+                                    result={"determination": "covered"})
+        db.session.add(verification)
+        db.session.flush()
+        delivery = WebhookDelivery(event="verification.completed", verification_id=verification.id, url=url,
+                                   api_key_id=None, staff_user_id=_a_user_id())
+        db.session.add(delivery)
+        db.session.commit()
+        return delivery.id
+
+
+def _a_user_id() -> int:
+    from service.models import StaffUser
+
+    return db.session.scalar(db.select(StaffUser.id).limit(1))
+
+
+def _attempt(app, delivery_id: int) -> WebhookDelivery:
+    from service import webhooks
+
+    with app.app_context():
+        try:
+            webhooks.deliver(delivery_id)
+        except webhooks.RetryLater:
+            pass
+        return db.session.get(WebhookDelivery, delivery_id)
+
+
+def _resolving(monkeypatch, *answers):
+    """The system resolver answering `answers` in turn (then the last again), counting its calls."""
+    import socket
+
+    real, calls = socket.getaddrinfo, []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host in ("127.0.0.1", "::1"):
+            return real(host, port, *args, **kwargs)
+        address = answers[min(len(calls), len(answers) - 1)]
+        calls.append(host)
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        return [(family, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return calls
+
+
+@pytest.mark.parametrize("address", ["10.0.0.7", "169.254.169.254", "192.168.1.20", "100.64.0.1", "224.0.0.1",
+                                     "240.0.0.1", "0.0.0.0", "::ffff:10.0.0.7", "fe80::1", "fc00::1"])
+def test_an_allowlisted_name_that_resolves_to_a_private_address_is_never_called(app, staff, monkeypatch, address):
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOWED_HOSTS", ("hooks.example.org",))
+    _resolving(monkeypatch, address)
+    delivery_id = _stored_delivery(app, "https://hooks.example.org/hook")
+
+    delivery = _attempt(app, delivery_id)
+
+    assert (delivery.status, delivery.last_status_code) == ("failed", None), "no retry, no connection"
+    assert "private, loopback" in delivery.last_error
+
+
+def test_loopback_is_refused_unless_the_test_setting_allows_it(app, staff, receiver, monkeypatch):
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_LOOPBACK", False)
+    delivery_id = _stored_delivery(app, receiver.url)
+
+    delivery = _attempt(app, delivery_id)
+
+    assert delivery.status == "failed" and "loopback" in delivery.last_error
+    assert receiver.received == []
+
+
+def test_the_name_is_resolved_once_and_the_post_goes_to_that_address(app, staff, receiver, monkeypatch):
+    """DNS rebinding: the name answers a harmless address first and an internal one afterwards."""
+    port = receiver.server.server_port
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOWED_HOSTS", (f"receiver.test:{port}",))
+    calls = _resolving(monkeypatch, "127.0.0.1", "169.254.169.254")
+    delivery_id = _stored_delivery(app, f"http://receiver.test:{port}/bv-hook")
+
+    delivery = _attempt(app, delivery_id)
+
+    assert delivery.status == "delivered", delivery.last_error
+    assert calls == ["receiver.test"]
+    ((headers, _),) = receiver.received
+    assert headers["Host"] == f"receiver.test:{port}"
+
+
+@pytest.fixture
+def tls_receiver(monkeypatch):
+    """An HTTPS receiver on loopback with a certificate for `hooks.test` from a throwaway CA the client trusts."""
+    import ssl
+
+    import requests.adapters
+    import trustme
+
+    authority = trustme.CA()
+    with Receiver() as running:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        authority.issue_cert("hooks.test").configure_cert(context)
+        running.server.socket = context.wrap_socket(running.server.socket, server_side=True)
+        with authority.cert_pem.tempfile() as ca_file:
+            monkeypatch.setattr(requests.adapters, "DEFAULT_CA_BUNDLE_PATH", ca_file)
+            yield running
+
+
+@pytest.mark.parametrize("name, delivered", [("hooks.test", True), ("other.test", False)])
+def test_https_to_the_pinned_address_checks_the_certificate_against_the_name(app, staff, tls_receiver, monkeypatch,
+                                                                             name, delivered):
+    port = tls_receiver.server.server_port
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOWED_HOSTS", (f"{name}:{port}",))
+    _resolving(monkeypatch, "127.0.0.1")
+    delivery_id = _stored_delivery(app, f"https://{name}:{port}/bv-hook")
+
+    delivery = _attempt(app, delivery_id)
+
+    assert (delivery.status == "delivered") is delivered, delivery.last_error
+    if delivered:
+        ((headers, _),) = tls_receiver.received
+        assert headers["Host"] == f"hooks.test:{port}"
+    else:
+        assert delivery.last_error == "SSLError" and tls_receiver.received == []
