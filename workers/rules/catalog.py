@@ -25,7 +25,7 @@ PROCEDURE_CODE = re.compile(PROCEDURE_CODE_PATTERN)
 DIAGNOSIS_CODE = re.compile(DIAGNOSIS_CODE_PATTERN)
 
 BEHAVIORAL_VISIT_CATEGORIES = frozenset(
-    {"evaluation_management", "psychiatric_evaluation", "psychotherapy", "psychotherapy_addon"}
+    {"evaluation_management", "psychiatric_evaluation", "psychotherapy", "psychotherapy_addon", "psychiatric_service"}
 )
 # Lines a copay applies to (a visit), as opposed to drugs and procedures (coinsurance).
 VISIT_CATEGORIES = BEHAVIORAL_VISIT_CATEGORIES | {"esketamine_monitoring"}
