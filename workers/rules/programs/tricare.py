@@ -107,7 +107,8 @@ def evaluate(verification: Verification, route: Route) -> dict[str, Any]:
         drug_billed_with_spravato_visit(evaluation)
         ketamine_unproven(evaluation)
         esketamine_indication(
-            evaluation, ESKETAMINE["labelled_groups"], ESKETAMINE["minimum_age"], ESKETAMINE_UNLABELLED, ESKETAMINE_UNDER_AGE
+            evaluation, ESKETAMINE["labelled_groups"], ESKETAMINE["minimum_age"], ESKETAMINE_UNLABELLED, ESKETAMINE_UNDER_AGE,
+            accepted_codes=ESKETAMINE.get("accepted_codes", ()),
         )
         active_duty_referral(evaluation, duty)
         always_prior_authorization(evaluation)
