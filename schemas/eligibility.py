@@ -79,7 +79,8 @@ class PeriodSchema(Schema):
 
 
 class EntitySchema(Schema):
-    entity_code = fields.String()
+    entity_code = fields.String(metadata={"description": "NM101: PR payer, P3 primary care provider, VN vendor, X3 utilization management, …"})
+    meaning = fields.String()
     name = fields.String(allow_none=True)
     identifier_qualifier = fields.String(allow_none=True)
     identifier = fields.String(allow_none=True)
@@ -102,6 +103,7 @@ class BenefitLineSchema(Schema):
     authorization_required = fields.String(allow_none=True, metadata={"description": "EB11: Y, N, U"})
     in_plan_network = fields.String(allow_none=True, metadata={"description": "EB12: Y in network, N out of network, W not applicable, U unknown"})
     procedure = fields.String(allow_none=True)
+    places_of_service = fields.List(fields.String(), metadata={"description": "III02 where III01 is ZZ: 11 office, 02 telehealth, 22 outpatient hospital, …"})
     dates = fields.List(fields.Nested(PeriodSchema))
     messages = fields.List(fields.String())
     rejections = fields.List(fields.Nested(RejectionSchema))
@@ -137,6 +139,12 @@ class SubscriberSchema(DependentSchema):
     payer = fields.Nested(PartySchema)
 
 
+class WarningSchema(Schema):
+    segment = fields.String(allow_none=True, metadata={"description": "The segment the warning is about (ISA for what came before it)"})
+    position = fields.Integer(allow_none=True, metadata={"description": "Its position in the transaction set, ST = 1"})
+    text = fields.String()
+
+
 class EligibilityResponseSchema(Schema):
     interchange_control_number = fields.String()
     transaction_control_numbers = fields.List(fields.String())
@@ -146,7 +154,10 @@ class EligibilityResponseSchema(Schema):
     payers = fields.List(fields.Nested(PartySchema))
     receivers = fields.List(fields.Nested(PartySchema))
     subscribers = fields.List(fields.Nested(SubscriberSchema))
-    warnings = fields.List(fields.String(), metadata={"description": "Deviations from the guide that left the 271 readable"})
+    warnings = fields.List(fields.String(), attribute="warning_texts", metadata={
+        "description": "Deviations from the guide that left the 271 readable, each naming its segment"})
+    warning_details = fields.List(fields.Nested(WarningSchema), attribute="warnings", metadata={
+        "description": "The same warnings by segment and position"})
 
 
 # -- the summary a verification keeps (coverage.eligibility) and answers with (eligibility) --------
@@ -161,8 +172,29 @@ class SummaryPlanSchema(Schema):
     name = fields.String(allow_none=True)
     insurance_type = fields.String(allow_none=True)
     insurance_type_name = fields.String(allow_none=True)
+    plan_type = fields.String(allow_none=True, metadata={"description": "From EB04: POS (PS), HMO (HM, HN), PPO (PR), EPO (EP), INDEMNITY (IN)"})
+    plan_type_position = fields.Integer(allow_none=True, metadata={"description": "The EB segment EB04 was read from"})
+    begin = fields.String(allow_none=True, metadata={"description": "The coverage window's start: plan begin (346, a 291 range), else eligibility begin (356, a 307 range)"})
+    end = fields.String(allow_none=True)
+
+
+class SummaryRangeSchema(Schema):
     begin = fields.String(allow_none=True)
     end = fields.String(allow_none=True)
+
+
+class SummaryDatesSchema(Schema):
+    asked = fields.String(allow_none=True, metadata={"description": "The date the payer answered about: 472, or a one-day 291/307"})
+    plan = fields.Nested(SummaryRangeSchema, metadata={"description": "346/347, or a 291 range"})
+    eligibility = fields.Nested(SummaryRangeSchema, metadata={"description": "356/357, or a 307 range"})
+
+
+class DeductibleWaivedSchema(Schema):
+    service_type = fields.String()
+    network = fields.String()
+    place_of_service = fields.String(allow_none=True)
+    message = fields.String(metadata={"description": "The payer's words, e.g. SPECIALIST VISIT OR EVALUATION/PLAN DED WAIVED"})
+    position = fields.Integer()
 
 
 class SummaryBenefitSchema(Schema):
@@ -185,6 +217,12 @@ class SummaryBenefitSchema(Schema):
 class AuthorizationFlagSchema(Schema):
     service_type = fields.String()
     network = fields.String()
+    kind = fields.String(validate=validate.OneOf(("authorization", "referral")), metadata={
+        "description": "referral when the payer's message asks for one, else authorization"})
+    messages = fields.List(fields.String(), metadata={"description": "The payer's words on the flagged line"})
+    applies_to = fields.List(fields.String(), metadata={
+        "description": "For a flag on the plan as a whole (30): the behavioral-health service types it reaches"})
+    position = fields.Integer(metadata={"description": "The flagged EB segment"})
 
 
 class ContactSchema(Schema):
@@ -200,6 +238,8 @@ class FigureSchema(Schema):
     service_type = fields.String()
     network = fields.String()
     level = fields.String(allow_none=True)
+    period = fields.String(allow_none=True, metadata={"description": "EB06 in words: Calendar Year, Remaining, Visit, …"})
+    place_of_service = fields.String(allow_none=True, metadata={"description": "III ZZ of the line: 11 office"})
     position = fields.Integer()
 
 
@@ -209,6 +249,7 @@ class EligibilitySummarySchema(Schema):
     patient_loop = fields.String(allow_none=True, metadata={"description": "2100C (the subscriber) or 2100D (a dependent)"})
     payer = fields.Nested(SummaryPayerSchema)
     plan = fields.Nested(SummaryPlanSchema)
+    dates = fields.Nested(SummaryDatesSchema)
     identity = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
         "description": "Whether the 271's patient matches the request: match, mismatch, not_given, not_in_271"})
     rejections = fields.List(fields.Nested(RejectionSchema))
@@ -218,8 +259,11 @@ class EligibilitySummarySchema(Schema):
     contacts = fields.List(fields.Nested(ContactSchema))
     figures = fields.Dict(keys=fields.String(), values=fields.Nested(FigureSchema), metadata={
         "description": "Each benefit figure the 271 gave, and the EB line it came from"})
+    deductible_waived = fields.Nested(DeductibleWaivedSchema, allow_none=True, metadata={
+        "description": "Where the payer says the deductible does not apply to an office or behavioral-health visit"})
     network_basis = fields.String(metadata={"description": "Whose figures were read: in_network or out_of_network"})
     warnings = fields.List(fields.String())
     benefit_sources = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
         "description": "Per figure of coverage.benefits: 271 or request (the request's own value wins)"})
     coverage_dates_source = fields.Dict(keys=fields.String(), values=fields.String())
+    plan_type_source = fields.String(metadata={"description": "Whose plan type the rules read: 271 (EB04) or request"})

@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from schemas.text import NulFreeSchema
-from schemas.verification_request import PROGRAMS
+from workers.rules.programs import PROGRAMS
 
 DETERMINATIONS = (
     "covered",

@@ -15,8 +15,8 @@ from workers.rules.codes import (
     normalize_diagnosis,
     normalize_procedure,
 )
+from workers.rules.programs import PROGRAMS
 
-PROGRAMS = ("va_ccn", "tricare", "commercial", "self_pay")
 RELATIONSHIPS = ("self", "spouse", "child", "other")
 NETWORK_STATUSES = ("in_network", "out_of_network", "unknown")
 AUTHORIZATION_TYPES = ("va_referral", "prior_authorization", "referral")
@@ -166,6 +166,13 @@ class CoverageSchema(Schema):
     )
     group_number = fields.String(load_default=None, validate=validate.Length(1, 40))
     relationship = fields.String(load_default="self", validate=validate.OneOf(RELATIONSHIPS))
+    member_id_owner = fields.String(
+        load_default=None,
+        validate=validate.OneOf(("patient", "subscriber")),
+        metadata={"description": "Whose id member_id is when the patient is a dependent: `patient` (their own, under "
+                  "their name on the card: a 270 asks about them as the subscriber, loop 2100C) or `subscriber` "
+                  "(2100D). Unset: as the 271 given places the patient, else subscriber."},
+    )
     beneficiary_category = fields.String(
         load_default=None,
         validate=validate.OneOf(BENEFICIARY_CATEGORIES),

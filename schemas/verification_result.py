@@ -8,8 +8,8 @@ from marshmallow import Schema, fields, validate
 
 from schemas.eligibility import EligibilitySummarySchema
 from schemas.queries import DETERMINATIONS
-from schemas.verification_request import PROGRAMS
 from workers.rules.engine import CONFIRMED_271, PARTIALLY_COVERED, REQUIREMENT_KINDS, STATED, UNCONFIRMED
+from workers.rules.programs import PROGRAMS
 
 STATUSES = ("queued", "running", "complete", "failed")
 ELIGIBILITY_STATUSES = (CONFIRMED_271, STATED, UNCONFIRMED)
@@ -157,6 +157,26 @@ class TricarePlanSchema(Schema):
     active_duty = fields.Boolean(allow_none=True)
 
 
+class ProgramPlanSchema(Schema):
+    name = fields.String(allow_none=True, metadata={"description": "The plan matched; null when it is not in the table"})
+    known = fields.Boolean(required=True, metadata={"description": "Whether the rules know this plan's own rules"})
+    state = fields.String(allow_none=True, metadata={"description": "Medicaid: the plan's state, when known"})
+
+
+class GuidanceLineSchema(Schema):
+    code = fields.String(required=True)
+    determination = fields.String(required=True, validate=validate.OneOf(LINE_DETERMINATIONS))
+    denial_reasons = fields.List(fields.Nested(LineDenialSchema), required=True)
+
+
+class DefaultPolicyGuidanceSchema(Schema):
+    label = fields.String(required=True)
+    policy = fields.String(allow_none=True)
+    determination = fields.String(required=True, validate=validate.OneOf(DETERMINATIONS))
+    lines = fields.List(fields.Nested(GuidanceLineSchema), required=True)
+    denial_reasons = fields.List(fields.Nested(DenialReasonSchema), required=True)
+
+
 class EstimateItemSchema(Schema):
     code = fields.String(required=True)
     description = fields.String(allow_none=True)
@@ -239,6 +259,11 @@ class VerificationSchema(QueuedVerificationSchema):
     eligibility_status = fields.String(validate=validate.OneOf(ELIGIBILITY_STATUSES), metadata={
         "description": "confirmed_271 (a 271 says active on the date of service), stated (staff entered benefits, "
         "coverage dates or an authorization) or unconfirmed (nothing did: covered means payable if the coverage is active)"})
+    plan = fields.Nested(ProgramPlanSchema, metadata={"description": "Medicare Advantage and Medicaid: the plan matched"})
+    carrier_suggestions = fields.List(fields.String(), metadata={
+        "description": "Near matches of a carrier name the rules do not recognise, best first: a person picks, the rules do not"})
+    default_policy_guidance = fields.Nested(DefaultPolicyGuidanceSchema, metadata={
+        "description": "Unrecognised carrier: what the default commercial policy would decide, guidance only (the result is needs_review)"})
     benefits_source = fields.String(allow_none=True, metadata={
         "description": "Where coverage.benefits came from: request, 271, or 271+request; null without benefits"})
     benefit_sources = fields.Dict(keys=fields.String(), values=fields.String(), metadata={

@@ -70,6 +70,10 @@ def from_environment(environ=None) -> dict:
         "CLINIC_NPI": environ.get("BV_CLINIC_NPI", ""),
         "CLINIC_TIN": environ.get("BV_CLINIC_TIN", ""),
         "CLINIC_ADDRESS": environ.get("BV_CLINIC_ADDRESS", ""),
+        # The clinic's provider taxonomy (NUCC), sent in the 270's PRV so payers answer with specialty
+        # benefits: 2084P0800X Psychiatry by default; 2084P0804X child and adolescent, 261QM0801X a
+        # mental-health clinic, 103T00000X a psychologist.
+        "CLINIC_TAXONOMY": environ.get("BV_CLINIC_TAXONOMY", "2084P0800X"),
         # X12 270 envelope: the sender and receiver ids the clearinghouse gave (the clinic's NPI and the
         # payer id when unset), and P (production) or T (test) in ISA15.
         "X12_SUBMITTER_ID": environ.get("BV_X12_SUBMITTER_ID", ""),

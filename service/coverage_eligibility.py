@@ -5,8 +5,13 @@ corrections of 4.3, the same elements and JSON) and validated by it; the codes o
 required bindings, which the library does not check, are checked here.
 
 The resource carries what an EHR needs to file it against its patient and no more: the patient's
-name and date of birth (contained Patient) and the member id (contained Coverage), as the caller
-sent them; no address, group number or the raw 271.
+name, date of birth and member id (contained Patient, US Core Patient) and the coverage as US Core
+Coverage wants it (type, member id typed MB, group and plan, subscriber id, relationship, period,
+payor), as the caller sent them or the 271 said; no address or the raw 271. A 271 that rejects the
+inquiry (AAA) is `outcome: error` with one `error` per rejection, and its coverage is not `active`.
+
+Payer ids and member ids have no registered FHIR identifier system: they are named here by the X12
+payer id the clearinghouse routes on (`urn:x12:payer-id`, and `urn:x12:payer-id:<id>:member-id`).
 """
 
 from __future__ import annotations
@@ -27,6 +32,30 @@ HCPCS = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
 TERMINOLOGY = "http://terminology.hl7.org/CodeSystem/{name}"
 NPI = "http://hl7.org/fhir/sid/us-npi"
 URI = "urn:ietf:rfc:3986"
+V2_IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
+PAYER_ID_SYSTEM = "urn:x12:payer-id"
+SOURCE_OF_PAYMENT = "https://nahdo.org/sopt"
+US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition/{name}"
+# Coverage.type (US Core: Payer Type, the PHDSC Source of Payment Typology) by program and plan type.
+PAYMENT_TYPES = {
+    "medicare": ("1", "MEDICARE"),
+    "medicare_advantage": ("11", "Medicare Managed Care (Includes Medicare Advantage Plans)"),
+    "medicaid": ("2", "MEDICAID"),
+    "tricare": ("311", "TRICARE (CHAMPUS)"),
+    "va_ccn": ("3212", "Indirect Care-Care provided outside VA facilities"),
+    "champva": ("3221", "Civilian Health and Medical Program for the VA (CHAMPVA)"),
+    "self_pay": ("81", "Self-pay"),
+    "commercial": ("5", "PRIVATE HEALTH INSURANCE"),
+}
+COMMERCIAL_PLAN_TYPES = {
+    "HMO": ("511", "Commercial Managed Care - HMO"),
+    "PPO": ("512", "Commercial Managed Care - PPO"),
+    "POS": ("513", "Commercial Managed Care - POS"),
+    "EPO": ("514", "Exclusive Provider Organization"),
+}
+# EB06 periods (in the summary's words) as FHIR benefit terms.
+TERMS = {"Calendar Year": "annual", "Service Year": "annual", "Years": "annual", "Contract": "annual", "Lifetime": "lifetime"}
+UNITS = {"Individual": "individual", "Employee Only": "individual", "Family": "family"}
 
 STATUS = frozenset({"active", "cancelled", "draft", "entered-in-error"})
 PURPOSE = ("benefits", "validation", "auth-requirements")
@@ -47,8 +76,6 @@ LINE_DISPOSITIONS = {
     "needs_review": "A person must review this line.",
 }
 NETWORK = {"in_network": "in", "out_of_network": "out"}
-
-
 def coding(system: str, code: str, display: str | None = None) -> dict[str, Any]:
     entry = {"system": system, "code": code}
     if display:
@@ -91,14 +118,14 @@ def resource_data(verification, config) -> dict[str, Any]:
                     "display": "Benefits verification request"},
         "outcome": outcome(verification, summary),
         "insurer": {"reference": "#insurer"},
-        "contained": [patient(request), insurer(request, result, summary)],
+        "contained": [patient(request, result, summary, verification_id), insurer(request, result, summary)],
     }
     if requestor := clinic(config):
         data["requestor"] = requestor
     if result.get("determination"):
         data["disposition"] = DISPOSITIONS[result["determination"]]
     if verification.status == "complete" and coverage.get("member_id"):
-        data["contained"].append(coverage_resource(coverage, summary))
+        data["contained"].append(coverage_resource(coverage, result, summary))
         data["insurance"] = [insurance(request, result, summary)]
     errors = [rejection_error(rejection) for rejection in summary.get("rejections") or ()]
     if verification.status == "failed":
@@ -116,13 +143,35 @@ def outcome(verification, summary: dict[str, Any]) -> str:
     return "complete"
 
 
-def patient(request: dict[str, Any]) -> dict[str, Any]:
+def patient(request: dict[str, Any], result: dict[str, Any], summary: dict[str, Any], verification_id: str) -> dict[str, Any]:
     person = request.get("patient") or {}
+    # The member id names the patient at the payer; without one (self-pay), this verification does.
+    identifier = member_identifier(request, result, summary) or {"system": URI, "value": f"urn:uuid:{verification_id}"}
     return {
         "resourceType": "Patient",
         "id": "patient",
+        "meta": {"profile": [US_CORE.format(name="us-core-patient")]},
+        "identifier": [identifier],
         "name": [{"family": person.get("last_name"), "given": [person.get("first_name")]}],
+        "gender": "unknown",  # the request does not carry it; US Core Patient requires the element
         "birthDate": person.get("date_of_birth"),
+    }
+
+
+def payer_id_of(request: dict[str, Any], result: dict[str, Any], summary: dict[str, Any]) -> str | None:
+    return ((result.get("billing") or {}).get("payer_id") or (summary.get("payer") or {}).get("id")) or None
+
+
+def member_identifier(request: dict[str, Any], result: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any] | None:
+    """The member id, typed MB (US Core Coverage's memberid slice), in the payer's namespace."""
+    member_id = (request.get("coverage") or {}).get("member_id")
+    if not member_id:
+        return None
+    payer = payer_id_of(request, result, summary) or "unknown"
+    return {
+        "type": {"coding": [coding(V2_IDENTIFIER_TYPE, "MB", "Member Number")]},
+        "system": f"{PAYER_ID_SYSTEM}:{payer}:member-id",
+        "value": member_id,
     }
 
 
@@ -130,10 +179,10 @@ def insurer(request: dict[str, Any], result: dict[str, Any], summary: dict[str, 
     billing = result.get("billing") or {}
     payer = summary.get("payer") or {}
     name = billing.get("submit_to") or payer.get("name") or (request.get("coverage") or {}).get("carrier") or "Self-pay"
-    organization = {"resourceType": "Organization", "id": "insurer", "name": name}
-    payer_id = billing.get("payer_id") or payer.get("id")
-    if payer_id:
-        organization["identifier"] = [{"type": {"text": "X12 payer id"}, "value": payer_id}]
+    organization = {"resourceType": "Organization", "id": "insurer",
+                    "meta": {"profile": [US_CORE.format(name="us-core-organization")]}, "active": True, "name": name}
+    if payer_id := payer_id_of(request, result, summary):
+        organization["identifier"] = [{"type": {"text": "X12 payer id"}, "system": PAYER_ID_SYSTEM, "value": payer_id}]
     return organization
 
 
@@ -147,12 +196,32 @@ def clinic(config) -> dict[str, Any] | None:
     return reference
 
 
-def coverage_resource(coverage: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
+def coverage_status(summary: dict[str, Any]) -> str:
+    """cancelled when the 271 says inactive; draft (as the clinic has it, unconfirmed) when the payer
+    rejected the inquiry; active otherwise."""
+    if summary.get("rejections"):
+        return "draft"
+    return "cancelled" if summary.get("status") == "inactive" else "active"
+
+
+def coverage_type(coverage: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    program = result.get("program") or coverage.get("program") or "commercial"
+    code, display = PAYMENT_TYPES.get(program, PAYMENT_TYPES["commercial"])
+    if program == "commercial":
+        plan_type = (coverage.get("plan_type") or "").upper()
+        code, display = next((row for key, row in COMMERCIAL_PLAN_TYPES.items() if key in plan_type), (code, display))
+    return {"coding": [coding(SOURCE_OF_PAYMENT, code, display)]}
+
+
+def coverage_resource(coverage: dict[str, Any], result: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
     plan = summary.get("plan") or {}
     resource = {
         "resourceType": "Coverage",
         "id": "coverage",
-        "status": "cancelled" if summary.get("status") == "inactive" else "active",
+        "meta": {"profile": [US_CORE.format(name="us-core-coverage")]},
+        "identifier": [member_identifier({"coverage": coverage}, result, summary)],
+        "status": coverage_status(summary),
+        "type": coverage_type(coverage, result),
         "subscriberId": coverage["member_id"],
         "beneficiary": {"reference": "#patient"},
         "relationship": {"coding": [coding(TERMINOLOGY.format(name="subscriber-relationship"), coverage.get("relationship") or "self")]},
@@ -160,8 +229,13 @@ def coverage_resource(coverage: dict[str, Any], summary: dict[str, Any]) -> dict
     }
     if period := benefit_period(coverage):
         resource["period"] = period
+    classes = []
+    if coverage.get("group_number"):
+        classes.append({"type": {"coding": [coding(TERMINOLOGY.format(name="coverage-class"), "group")]}, "value": coverage["group_number"]})
     if plan.get("name"):
-        resource["class"] = [{"type": {"coding": [coding(TERMINOLOGY.format(name="coverage-class"), "plan")]}, "value": plan["name"]}]
+        classes.append({"type": {"coding": [coding(TERMINOLOGY.format(name="coverage-class"), "plan")]}, "value": plan["name"], "name": plan["name"]})
+    if classes:
+        resource["class"] = classes
     return resource
 
 
@@ -173,7 +247,7 @@ def benefit_period(coverage: dict[str, Any]) -> dict[str, Any] | None:
 def insurance(request: dict[str, Any], result: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
     coverage = request.get("coverage") or {}
     entry: dict[str, Any] = {"coverage": {"reference": "#coverage"}}
-    if summary.get("status") in ("active", "inactive"):
+    if summary.get("status") in ("active", "inactive") and not summary.get("rejections"):
         entry["inforce"] = summary["status"] == "active"
     if period := benefit_period(coverage):
         entry["benefitPeriod"] = period
@@ -197,8 +271,15 @@ def item(line: dict[str, Any], coverage: dict[str, Any], summary: dict[str, Any]
     entry["description"] = " ".join([LINE_DISPOSITIONS[line["determination"]], *reasons])
     if not entry["excluded"] and (benefits := line_benefits(line, coverage.get("benefits") or {})):
         entry["benefit"] = benefits
-        if summary.get("figures"):
+        figures = summary.get("figures") or {}
+        units = {UNITS.get(figure.get("level")) for figure in figures.values()} - {None}
+        if len(units) == 1:
+            entry["unit"] = {"coding": [coding(TERMINOLOGY.format(name="benefit-unit"), units.pop())]}
+        elif figures:
             entry["unit"] = {"coding": [coding(TERMINOLOGY.format(name="benefit-unit"), "individual")]}
+        terms = {TERMS.get(figures[name].get("period")) for name in ("deductible", "out_of_pocket_max") if name in figures}
+        if len(terms) == 1 and None not in terms:
+            entry["term"] = {"coding": [coding(TERMINOLOGY.format(name="benefit-term"), terms.pop())]}
     return entry
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import workers.rules
 from schemas.eligibility import Received271
 from service.errors import reject
-from service.x12.inquiry import Inquiry, Person, valid_npi
+from service.x12.inquiry import Inquiry, Person, clean, valid_npi
 from service.x12.summary import summarize
 from workers.rules.routing import alias_key
 
@@ -52,6 +52,16 @@ def merged(request: dict[str, Any]) -> dict[str, Any]:
             filled[name] = date.fromisoformat(summary["plan"][key])
             dates[name] = "271"
     summary["coverage_dates_source"] = dates
+    plan_type = summary["plan"]["plan_type"]
+    if plan_type and not coverage.get("plan_type"):
+        filled["plan_type"] = plan_type
+        summary["plan_type_source"] = "271"
+    elif coverage.get("plan_type"):
+        summary["plan_type_source"] = "request"
+        if plan_type and plan_type not in coverage["plan_type"]:
+            summary["warnings"].append(
+                f"segment EB at position {summary['plan']['plan_type_position']}: EB04 says the plan is {plan_type}; "
+                f"the request says {coverage['plan_type']}: the request's is used.")
     if sources:
         filled["benefits"] = {name: benefits.get(name) for name in FIGURES}
     filled["eligibility"] = summary
@@ -60,16 +70,17 @@ def merged(request: dict[str, Any]) -> dict[str, Any]:
 
 # -- the 270 inquiry for a stored verification ---------------------------------------------------
 
-# Every 270 asks for the plan as a whole and for mental health (payers must answer MH when asked
-# for 30, but many answer more when asked directly), and for the outpatient mental-health provider.
-BASE_SERVICE_TYPES = ("30", "MH", "CF")
+# Every 270 asks for the plan as a whole, psychiatric (A4) and mental health (payers must answer MH
+# when asked for 30, but many answer more when asked directly), and the outpatient mental-health
+# provider (CF), in one EQ.
+BASE_SERVICE_TYPES = ("30", "A4", "MH", "CF")
 PSYCHOTHERAPY_CODES = frozenset({"90832", "90833", "90834", "90836", "90837", "90838", "90847", "90853"})
 SUBSTANCE_USE = re.compile(r"^F1[0-9]")
 
 
 def service_types_for(request: dict[str, Any]) -> tuple[str, ...]:
-    """The EQ service types a 270 asks: 30, MH and CF, psychotherapy (A6) when billed, substance
-    abuse (AI) for an F10–F19 diagnosis: five at most, as clearinghouses take them."""
+    """The EQ01 service types a 270 asks: 30, A4, MH and CF, psychotherapy (A6) when billed, substance
+    abuse (AI) for an F10–F19 diagnosis."""
     types = list(BASE_SERVICE_TYPES)
     if any(line.get("code") in PSYCHOTHERAPY_CODES for line in request.get("services") or ()):
         types.append("A6")
@@ -92,6 +103,16 @@ def payer_of(request: dict[str, Any], result: dict[str, Any] | None) -> tuple[st
             if wanted and wanted in names and row["payer_ids"]:
                 return row["name"], row["payer_ids"][0]
     return None
+
+
+def _own_member_id(coverage: Mapping[str, Any]) -> bool:
+    """Whether a dependent's member id is their own: the guide then asks about them as the subscriber
+    (2100C), not as a dependent of someone the payer cannot find by that id. The request says so, or
+    the 271 it carries placed the patient in 2100C."""
+    owner = coverage.get("member_id_owner")
+    if owner:
+        return owner == "patient"
+    return ((coverage.get("eligibility") or {}).get("patient_loop")) == "2100C"
 
 
 def control_number(verification_id: uuid.UUID) -> int:
@@ -118,8 +139,11 @@ def inquiry_for(verification_id: uuid.UUID, request: dict[str, Any], result: dic
         reject(409, "No payer id is known for this carrier: a 270 needs one (check the carrier with your clearinghouse).",
                fields={"coverage.carrier": ["No payer id known."]})
     patient = request.get("patient") or {}
+    if not (clean(patient.get("first_name"), 35) and clean(patient.get("last_name"), 60)):
+        reject(409, "The patient's name has no letters an X12 270 can carry (A to Z): enter it as the card prints it.",
+               fields={"patient.first_name": ["Needs letters A to Z for a 270."]})
     born = date.fromisoformat(patient["date_of_birth"]) if patient.get("date_of_birth") else None
-    subscriber_is_patient = coverage.get("relationship", "self") == "self"
+    subscriber_is_patient = coverage.get("relationship", "self") == "self" or _own_member_id(coverage)
     person = Person(patient.get("last_name"), patient.get("first_name"), born, None)
     return Inquiry(
         control_number=control_number(verification_id),
@@ -133,6 +157,7 @@ def inquiry_for(verification_id: uuid.UUID, request: dict[str, Any], result: dic
         provider_name=config["CLINIC_NAME"],
         provider_npi=npi,
         provider_tin=config.get("CLINIC_TIN") or None,
+        provider_taxonomy=(config.get("CLINIC_TAXONOMY") or "").strip().upper() or None,
         subscriber=Person(
             person.last_name if subscriber_is_patient else None,
             person.first_name if subscriber_is_patient else None,

@@ -84,7 +84,7 @@ class Verification(db.Model):
     dispatched_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     # The validated request in its canonical JSON form. It holds PHI: never log it.
     request: Mapped[dict] = mapped_column(JSON)
-    program: Mapped[str | None] = mapped_column(String(16), index=True)
+    program: Mapped[str | None] = mapped_column(String(32), index=True)
     carrier: Mapped[str | None] = mapped_column(String(100))
     determination: Mapped[str | None] = mapped_column(String(32), index=True)
     rule_module: Mapped[str | None] = mapped_column(String(64))

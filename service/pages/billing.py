@@ -3,8 +3,9 @@ and one verification with its rule trace."""
 
 from flask import Blueprint, render_template
 
-from service.pages.intake import DETERMINATIONS, PROGRAM_NAMES, result_context
+from service.pages.intake import DETERMINATIONS, result_context
 from service.staff import page_requires
+from workers.rules.programs import PROGRAM_NAMES
 
 blp = Blueprint("billing_pages", __name__)
 

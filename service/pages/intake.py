@@ -12,15 +12,10 @@ from service import verifications
 from service.pages import presets
 from service.staff import page_requires
 from workers.rules.catalog import FEE_SCHEDULE_NAME
+from workers.rules.programs import PROGRAM_NAMES
 
 blp = Blueprint("intake", __name__)
 
-PROGRAM_NAMES = {
-    "va_ccn": "VA Community Care Network",
-    "tricare": "TRICARE",
-    "commercial": "Commercial insurance",
-    "self_pay": "Self-pay (no insurance billed)",
-}
 DETERMINATIONS = {
     "covered": ("Covered", "✓", "Every line is payable as things stand."),
     "authorization_required": ("Authorization required", "!", "Payable only once a referral or prior authorization is on file."),
@@ -43,8 +38,9 @@ def form_choices() -> dict:
             (carrier["name"], PROGRAM_NAMES.get(program["program"], program["program"]))
             for program in workers.rules.payer_directory()
             for carrier in program["carriers"]
+            if not carrier.get("default")  # "no policy on file" is not a carrier to pick
         ],
-        "plan_types": ("PPO", "HMO", "EPO", "POS", "HDHP", "PRIME", "SELECT"),
+        "plan_types": ("PPO", "HMO", "EPO", "POS", "HDHP", "PRIME", "SELECT", "MEDICARE", "MA", "MEDI-CAL", "MEDICAID", "CHAMPVA"),
         "relationships": _pairs(request_fields.RELATIONSHIPS),
         "network_statuses": _pairs(request_fields.NETWORK_STATUSES),
         "authorization_types": [("va_referral", "VA referral"), ("prior_authorization", "Prior authorization"),

@@ -1,5 +1,6 @@
 """X12 005010X279A1 eligibility: the 271 response read into a typed view, the 270 inquiry written.
 
+    payload.py   the interchange inside what a biller pastes: a byte-order mark, indentation, a CORE SOAP/MIME envelope
     envelope.py  pyx12's X12Reader: segments, ISA/GS/ST envelopes, control numbers and counts
     loops.py     the guide's loops (2000A–2120D), which pyx12 4.0.0 has no map for
     reader.py    read_271(text) -> EligibilityResponse (frozen dataclasses)

@@ -299,3 +299,76 @@ DEPENDENT_ENTITIES = frozenset({"03"})
 
 # INS02 Individual Relationship Code (element 1069) for a dependent.
 RELATIONSHIP = {"01": "Spouse", "19": "Child", "34": "Other Adult", "18": "Self", "G8": "Other Relationship"}
+
+# ST01 of the X12 documents a biller may paste by mistake instead of a 271, named for the refusal.
+OTHER_TRANSACTION_SETS = {
+    "270": "a 270 eligibility inquiry (the question the clinic sends), not the payer's answer to it",
+    "276": "a 276 claim status inquiry",
+    "277": "a 277 claim status response",
+    "278": "a 278 authorization request or response",
+    "820": "an 820 premium payment",
+    "834": "an 834 benefit enrollment",
+    "835": "an 835 remittance advice (what a claim was paid)",
+    "837": "an 837 claim",
+    "997": "a 997 functional acknowledgment (a receipt saying whether the 270 was accepted), not the payer's answer",
+    "999": "a 999 implementation acknowledgment (a receipt saying whether the 270 was accepted), not the payer's answer",
+}
+# IK501 / AK901 (element 717): what an acknowledgment says of the inquiry it answers.
+ACKNOWLEDGMENT = {
+    "A": "accepted: the payer's 271 comes separately",
+    "E": "accepted with errors: the payer's 271 comes separately",
+    "P": "partially accepted: the payer's 271 comes separately for what was accepted",
+    "M": "rejected (message authentication failed): correct the 270 and send it again",
+    "R": "rejected: correct the 270 and send it again",
+    "W": "rejected (assurance failed): correct the 270 and send it again",
+    "X": "rejected (its content could not be analysed): correct the 270 and send it again",
+}
+
+# NM101 of a 2120C/D loop: who the benefit sends the clinic to.
+BENEFIT_ENTITY = {
+    "13": "Contracted Service Provider",
+    "1I": "Preferred Provider Organization (PPO)",
+    "1P": "Provider",
+    "2B": "Third-Party Administrator",
+    "36": "Employer",
+    "73": "Other Physician",
+    "FA": "Facility",
+    "GP": "Gateway Provider",
+    "GW": "Group",
+    "I3": "Independent Physicians Association (IPA)",
+    "IL": "Insured or Subscriber",
+    "LR": "Legal Representative",
+    "OC": "Origin Carrier",
+    "P3": "Primary Care Provider",
+    "P4": "Prior Insurance Carrier",
+    "P5": "Plan Sponsor",
+    "PR": "Payer",
+    "PRP": "Primary Payer",
+    "SEP": "Secondary Payer",
+    "TTP": "Tertiary Payer",
+    "VER": "Party Performing Verification",
+    "VN": "Vendor",
+    "VY": "Organization Completing Configuration Change",
+    "X3": "Utilization Management Organization",
+    "Y2": "Managed Care Organization",
+}
+
+# III01 ZZ: III02 is a place of service (CMS Place of Service code set), as payers qualify a copay.
+PLACE_OF_SERVICE_QUALIFIER = "ZZ"
+PLACE_OF_SERVICE = {
+    "02": "Telehealth Provided Other than in Patient's Home",
+    "10": "Telehealth Provided in Patient's Home",
+    "11": "Office",
+    "12": "Home",
+    "19": "Off Campus-Outpatient Hospital",
+    "20": "Urgent Care Facility",
+    "21": "Inpatient Hospital",
+    "22": "On Campus-Outpatient Hospital",
+    "23": "Emergency Room - Hospital",
+    "49": "Independent Clinic",
+    "52": "Psychiatric Facility-Partial Hospitalization",
+    "53": "Community Mental Health Center",
+    "57": "Non-residential Substance Abuse Treatment Facility",
+    "58": "Non-residential Opioid Treatment Facility",
+    "81": "Independent Laboratory",
+}

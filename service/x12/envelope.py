@@ -139,23 +139,26 @@ def _isa_length(text: str, element: str) -> int | None:
 # pyx12's error codes (kind, code), in our words.
 _ENVELOPE_ERRORS = {
     ("isa", "001"): ("IEA", "IEA02 does not match the interchange control number in ISA13."),
-    ("isa", "021"): ("IEA", "IEA01 does not match the number of functional groups in the interchange."),
     ("isa", "023"): ("IEA", "the interchange trailer (IEA) is missing."),
     ("isa", "025"): ("ISA", "the interchange control number (ISA13) is repeated in this document."),
     ("gs", "3"): ("GE", "the functional group trailer (GE) is missing."),
     ("gs", "4"): ("GE", "GE02 does not match the group control number in GS06."),
-    ("gs", "5"): ("GE", "GE01 does not match the number of transaction sets in the group."),
     ("gs", "6"): ("GS", "the group control number (GS06) is repeated in this interchange."),
     ("st", "2"): ("SE", "the transaction set trailer (SE) is missing."),
     ("st", "3"): ("SE", "SE02 does not match the transaction set control number in ST02."),
-    ("st", "4"): ("SE", "SE01 does not match the number of segments in the transaction set (ST to SE)."),
     ("st", "23"): ("ST", "the transaction set control number (ST02) is repeated in this group."),
     ("seg", "8"): (None, "the segment is empty."),
     ("seg", "HL1"): ("HL", "HL01 must number the HL segments 1, 2, 3, … in order."),
     ("seg", "HL2"): ("HL", "HL02 does not name an HL segment above it as the parent."),
 }
-# Deviations pyx12 reports that leave the document readable.
-_WARNINGS = {("seg", "SEG1"): "has empty elements at its end (trailing separators)."}
+# Deviations pyx12 reports that leave the document readable. A count in a trailer (SE01, GE01, IEA01)
+# that disagrees with what the document holds changes nothing it says: the segments are all there.
+_WARNINGS = {
+    ("seg", "SEG1"): (None, "has empty elements at its end (trailing separators)."),
+    ("isa", "021"): ("IEA", "IEA01 does not match the number of functional groups in the interchange: the groups were read as they are."),
+    ("gs", "5"): ("GE", "GE01 does not match the number of transaction sets in the group: the sets were read as they are."),
+    ("st", "4"): ("SE", "SE01 does not match the number of segments in the transaction set (ST to SE): the segments were read as they are."),
+}
 
 
 def read_interchange(text: str) -> Interchange:
@@ -201,6 +204,10 @@ def read_interchange(text: str) -> Interchange:
                 if seg_id == "SE":
                     sets.append(_transaction_set(current, group, implementation))
                     current = None
+            elif seg_id == "TA1":
+                problems.append(segment.problem(
+                    "this is a TA1 interchange acknowledgment (a receipt for an interchange that was sent), "
+                    "not an eligibility response."))
             elif seg_id not in ENVELOPE:
                 problems.append(segment.problem("found outside a transaction set (between SE and ST, or before ST)."))
             _collect(reader.pop_errors(), segment, problems, warnings)
@@ -227,8 +234,17 @@ def _transaction_set(segments: list[Segment], group: str, implementation: str) -
 
 def _collect(errors, segment: Segment | None, problems: list[Problem], warnings: list[Problem]) -> None:
     for kind, code, message, _value, _line in errors:
+        if (kind, code) == ("st", "4") and segment is not None and segment.id == "SE" and segment.get(1).isdigit():
+            warnings.append(segment.problem(
+                f"SE01 says {int(segment.get(1))} segments, but the transaction set has {segment.position} (ST to SE): "
+                "the segments were read as they are."))
+            continue
         if (kind, code) in _WARNINGS:
-            warnings.append(segment.problem(_WARNINGS[kind, code]) if segment else Problem(None, None, _WARNINGS[kind, code]))
+            seg_id, text = _WARNINGS[kind, code]
+            if segment is not None and (seg_id is None or seg_id == segment.id):
+                warnings.append(segment.problem(text))
+            else:
+                warnings.append(Problem(seg_id, None, text))
             continue
         if kind == "seg" and code == "1":
             # A bad segment identifier is reported where it is read; a leading space is only a warning.
@@ -240,10 +256,6 @@ def _collect(errors, segment: Segment | None, problems: list[Problem], warnings:
             continue
         if (kind, code) == ("isa", "024"):
             problems.append(Problem("GE", None, "the functional group trailer (GE) is missing before IEA."))
-            continue
-        if (kind, code) == ("st", "4") and segment is not None and segment.get(1).isdigit():
-            problems.append(segment.problem(
-                f"SE01 says {int(segment.get(1))} segments, but the transaction set has {segment.position} (ST to SE)."))
             continue
         seg_id, text = _ENVELOPE_ERRORS.get((kind, code), (None, "is not valid X12."))
         if segment is not None and (seg_id is None or seg_id == segment.id):

@@ -43,6 +43,7 @@ class Inquiry:
     provider_name: str
     provider_npi: str
     provider_tin: str | None
+    provider_taxonomy: str | None  # NUCC taxonomy for PRV03 (2084P0800X psychiatry)
     subscriber: Person
     dependent: Person | None
     group_number: str | None
@@ -69,6 +70,11 @@ def valid_npi(npi: str) -> bool:
     return (10 - total % 10) % 10 == int(npi[9])
 
 
+def valid_taxonomy(code: str) -> bool:
+    """A NUCC Health Care Provider Taxonomy code: ten characters, the last an X (2084P0800X)."""
+    return re.fullmatch(r"\d{3}[0-9A-Z]{6}X", code or "") is not None
+
+
 def _segment(*elements: str) -> str:
     while elements and elements[-1] == "":
         elements = elements[:-1]
@@ -87,7 +93,7 @@ def _person_segments(inquiry: Inquiry, person: Person, *, entity: str, patient: 
         segments.append(_segment("TRN", "1", clean(inquiry.reference, 50), _originator(inquiry)))
     last = clean(person.last_name, 60) if patient else ""
     first = clean(person.first_name, 35) if patient else ""
-    member_id = clean(person.member_id, 80).replace(" ", "") if with_id else ""
+    member_id = clean(person.member_id, 80) if with_id else ""
     segments.append(_segment("NM1", entity, "1", last, first, "", "", "", "MI" if member_id else "", member_id))
     if with_id and inquiry.group_number and clean(inquiry.group_number, 50):
         segments.append(_segment("REF", "6P", clean(inquiry.group_number, 50)))
@@ -95,7 +101,9 @@ def _person_segments(inquiry: Inquiry, person: Person, *, entity: str, patient: 
         segments.append(_segment("DMG", "D8", person.birth_date.strftime("%Y%m%d")))
     if patient:
         segments.append(_segment("DTP", "291", "D8", inquiry.date_of_service.strftime("%Y%m%d")))
-        segments.extend(_segment("EQ", code) for code in inquiry.service_types)
+        # One EQ with its service types repeated (EQ01 repeats up to 99 times): the guide's form, and
+        # a payer answers each of them in one 2110 loop.
+        segments.append(_segment("EQ", REPETITION.join(inquiry.service_types)))
     return segments
 
 
@@ -108,13 +116,17 @@ def write_270(inquiry: Inquiry) -> str:
         _segment("ST", "270", "0001", IMPLEMENTATION),
         _segment("BHT", "0022", "13", clean(inquiry.reference, 50), when.strftime("%Y%m%d"), when.strftime("%H%M")),
         _segment("HL", "1", "", "20", "1"),
-        _segment("NM1", "PR", "2", clean(inquiry.payer_name, 60), "", "", "", "", "PI", clean(inquiry.payer_id, 80)),
+        # NM103 is required of an organization: a name with nothing X12 can carry is named by its id.
+        _segment("NM1", "PR", "2", clean(inquiry.payer_name, 60) or clean(inquiry.payer_id, 60), "", "", "", "", "PI",
+                 clean(inquiry.payer_id, 80)),
         _segment("HL", "2", "1", "21", "1"),
-        _segment("NM1", "1P", "2", clean(inquiry.provider_name, 60), "", "", "", "", "XX", inquiry.provider_npi),
+        _segment("NM1", "1P", "2", clean(inquiry.provider_name, 60) or inquiry.provider_npi, "", "", "", "", "XX", inquiry.provider_npi),
     ]
     tin = re.sub(r"\D", "", inquiry.provider_tin or "")
     if len(tin) == 9:
         body.append(_segment("REF", "TJ", tin))
+    if inquiry.provider_taxonomy and valid_taxonomy(inquiry.provider_taxonomy):
+        body.append(_segment("PRV", "PE", "PXC", inquiry.provider_taxonomy))
     body.append(_segment("HL", "3", "2", "22", "1" if dependent else "0"))
     body += _person_segments(inquiry, inquiry.subscriber, entity="IL", patient=dependent is None, with_id=True)
     if dependent is not None:
@@ -147,6 +159,7 @@ class InquiryView:
     payer_id: str | None
     provider_name: str | None
     provider_npi: str | None
+    provider_taxonomy: str | None
     subscriber: Person
     dependent: Person | None
     date_of_service: date | None
@@ -186,6 +199,7 @@ def read_270(text: str) -> InquiryView:
         payer_id=source.nm1.get(9) or None,
         provider_name=(receiver.nm1.get(3) or None) if receiver else None,
         provider_npi=(receiver.nm1.get(9) or None) if receiver else None,
+        provider_taxonomy=next((s.get(3) for s in receiver.name if s.id == "PRV" and s.get(2) == "PXC"), None) if receiver else None,
         subscriber=_read_person(subscriber),
         dependent=_read_person(patient) if patient is not subscriber else None,
         date_of_service=date(int(day[:4]), int(day[4:6]), int(day[6:])) if len(day) == 8 and day.isdigit() else None,

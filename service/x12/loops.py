@@ -16,6 +16,7 @@ from . import codes
 from .envelope import MalformedX12, Problem, Segment, TransactionSet
 
 IMPLEMENTATION = "005010X279A1"
+BASE_IMPLEMENTATION = "005010X279"
 LEVELS = {"20": "A", "21": "B", "22": "C", "23": "D"}
 PARENT = {"21": "20", "22": "21", "23": "22"}
 LEVEL_NAMES = {
@@ -101,7 +102,10 @@ def read_levels(transaction: TransactionSet, kind: str) -> tuple[list[Level], li
     st = segments[0]
     if transaction.kind != kind:
         problems.append(st.problem(f"ST01 must be {kind}: this reader takes {kind} transaction sets."))
-    if transaction.implementation != IMPLEMENTATION:
+    if transaction.implementation == BASE_IMPLEMENTATION:
+        # The guide before its addenda: the same loops and segments, so nothing it says is read differently.
+        warnings.append(st.problem(f"ST03 (or GS08) says {BASE_IMPLEMENTATION}, without the addenda (A1): read as {IMPLEMENTATION}."))
+    elif transaction.implementation != IMPLEMENTATION:
         problems.append(st.problem(f"ST03 (or GS08) must be {IMPLEMENTATION}, the 270/271 implementation guide of version 005010."))
     if transaction.functional_group != spec["group"]:
         warnings.append(Problem("GS", None, f"GS01 should be {spec['group']} for a {kind}."))
@@ -182,7 +186,7 @@ def read_levels(transaction: TransactionSet, kind: str) -> tuple[list[Level], li
     if entity is not None:
         problems.append(Problem("LE", None, "an LS loop (2120) is not closed with LE before SE."))
     for root in roots:
-        _check_children(root, problems)
+        _check_children(root, problems, warnings)
     if not roots and not problems:
         problems.append(Problem("HL", None, "the transaction set has no HL loop."))
     if problems:
@@ -225,12 +229,14 @@ def _check_entity(segment: Segment, level: Level, loop: str, warnings: list[Prob
         warnings.append(segment.problem(f"NM101 should be {expected} in loop {loop}; read as the {LEVEL_NAMES[level.code]}."))
 
 
-def _check_children(level: Level, problems: list[Problem]) -> None:
+def _check_children(level: Level, problems: list[Problem], warnings: list[Problem]) -> None:
     if level.nm1 is None and not any(p.segment == "NM1" for p in problems):
         problems.append(level.hl.problem(f"loop {_name_loop(level)} (NM1) is missing after this HL."))
     has_children = "1" if level.children else "0"
     if level.hl.get(4) in ("0", "1") and level.hl.get(4) != has_children:
+        # HL02 already says who belongs to whom: HL04 only announces it.
         says = "child HL loops follow" if level.hl.get(4) == "1" else "no child HL loop follows"
-        problems.append(level.hl.problem(f"HL04 says {says}, but the document has {'some' if level.children else 'none'}."))
+        warnings.append(level.hl.problem(
+            f"HL04 says {says}, but the document has {'some' if level.children else 'none'}: read as HL02 links them."))
     for child in level.children:
-        _check_children(child, problems)
+        _check_children(child, problems, warnings)

@@ -14,8 +14,9 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from . import codes
-from .envelope import MalformedX12, Problem, Segment, read_interchange
+from .envelope import MalformedX12, Problem, Segment, TransactionSet, read_interchange
 from .loops import BenefitLoop, Level, read_levels
+from .payload import interchange_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +44,11 @@ class Period:
 
 @dataclass(frozen=True, slots=True)
 class Entity:
-    """A 2120 loop: who to contact, or who provides, for the benefit it follows (a carve-out, a PCP)."""
+    """One NM1 of a 2120 loop with the N3/N4/PER/PRV after it: who to contact, or who provides, for the
+    benefit it follows (a carve-out, a PCP). A loop may name several (a carve-out and its payer)."""
 
     entity_code: str
+    meaning: str
     name: str | None
     identifier_qualifier: str | None
     identifier: str | None
@@ -71,6 +74,7 @@ class Benefit:
     authorization_required: str | None
     in_plan_network: str | None
     procedure: str | None
+    places_of_service: tuple[str, ...]  # III02 where III01 is ZZ: the copay of an office visit (11), …
     dates: tuple[Period, ...]
     messages: tuple[str, ...]
     rejections: tuple[Rejection, ...]
@@ -125,7 +129,11 @@ class EligibilityResponse:
     payers: tuple[Party, ...]
     receivers: tuple[Party, ...]
     subscribers: tuple[Member, ...]
-    warnings: tuple[str, ...]
+    warnings: tuple[Problem, ...]  # deviations that left it readable, each at its segment
+
+    @property
+    def warning_texts(self) -> tuple[str, ...]:
+        return tuple(str(warning) for warning in self.warnings)
 
     def patients(self) -> tuple[Member, ...]:
         """Whom the response is about: each subscriber's dependents, or the subscriber without any."""
@@ -144,11 +152,15 @@ class EligibilityResponse:
 
 
 def read_271(text: str) -> EligibilityResponse:
-    interchange = read_interchange(text)
+    x12, unwrapped = interchange_text(text)
+    interchange = read_interchange(x12)
+    for transaction in interchange.transaction_sets:
+        if transaction.kind != "271" and transaction.kind in codes.OTHER_TRANSACTION_SETS:
+            raise MalformedX12([_not_a_271(transaction)])
     payers: list[Party] = []
     receivers: list[Party] = []
     subscribers: list[Member] = []
-    warnings: list[Problem] = list(interchange.warnings)
+    warnings: list[Problem] = [*unwrapped, *interchange.warnings]
     problems: list[Problem] = []
     first = interchange.transaction_sets[0]
     bht = first.segments[1] if len(first.segments) > 1 and first.segments[1].id == "BHT" else None
@@ -174,8 +186,19 @@ def read_271(text: str) -> EligibilityResponse:
         payers=tuple(payers),
         receivers=tuple(receivers),
         subscribers=tuple(subscribers),
-        warnings=tuple(str(warning) for warning in warnings),
+        warnings=tuple(dict.fromkeys(warnings)),
     )
+
+
+def _not_a_271(transaction: TransactionSet) -> Problem:
+    """A document pasted by mistake, named: a 999 or 997 says too whether the inquiry it answers was accepted."""
+    said = ""
+    for segment in transaction.segments:
+        if segment.id in ("IK5", "AK5", "AK9") and segment.get(1) in codes.ACKNOWLEDGMENT:
+            said = f" Its {segment.id} says the inquiry was {codes.ACKNOWLEDGMENT[segment.get(1)]}."
+            break
+    return transaction.segments[0].problem(
+        f"this is {codes.OTHER_TRANSACTION_SETS[transaction.kind]}, not a 271 eligibility response.{said}")
 
 
 def _party(level: Level, problems: list[Problem]) -> Party:
@@ -255,22 +278,38 @@ def _benefit(loop: BenefitLoop, problems: list[Problem]) -> Benefit:
         authorization_required=eb.get(11) or None,
         in_plan_network=eb.get(12) or None,
         procedure=procedure[1] if len(procedure) > 1 else None,
+        places_of_service=tuple(
+            s.get(2) for s in loop.details if s.id == "III" and s.get(1) == codes.PLACE_OF_SERVICE_QUALIFIER and s.get(2)
+        ),
         dates=tuple(_period(s, problems) for s in loop.details if s.id == "DTP"),
         messages=tuple(s.get(1) for s in loop.details if s.id == "MSG" and s.get(1)),
         rejections=tuple(_rejection(s, loop.loop, problems) for s in loop.details if s.id == "AAA"),
-        entities=tuple(_entity(segments) for segments in loop.entities),
+        entities=tuple(entity for segments in loop.entities for entity in _entities(segments)),
     )
 
 
+def _entities(segments: list[Segment]) -> list[Entity]:
+    """Each NM1 of a 2120 loop with the segments up to the next NM1: its address, contacts and taxonomy."""
+    groups: list[list[Segment]] = []
+    for segment in segments:
+        if segment.id == "NM1" or not groups:
+            groups.append([])
+        groups[-1].append(segment)
+    return [_entity(group) for group in groups]
+
+
 def _entity(segments: list[Segment]) -> Entity:
-    nm1 = next((s for s in segments if s.id == "NM1"), None)
+    nm1 = segments[0] if segments[0].id == "NM1" else None
     contacts = []
     for per in (s for s in segments if s.id == "PER"):
+        who = f"{per.get(2)} " if per.get(2) else ""
         for qualifier, number in ((per.get(3), per.get(4)), (per.get(5), per.get(6)), (per.get(7), per.get(8))):
             if number:
-                contacts.append(f"{_COMMUNICATION.get(qualifier, qualifier)}: {number}")
+                contacts.append(f"{who}{_COMMUNICATION.get(qualifier, qualifier)}: {number}")
+    code = nm1.get(1) if nm1 else ""
     return Entity(
-        entity_code=nm1.get(1) if nm1 else "",
+        entity_code=code,
+        meaning=codes.BENEFIT_ENTITY.get(code, ""),
         name=_name(nm1) if nm1 else None,
         identifier_qualifier=(nm1.get(8) or None) if nm1 else None,
         identifier=(nm1.get(9) or None) if nm1 else None,

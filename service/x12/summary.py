@@ -5,8 +5,15 @@ read (`coverage.eligibility`) and the benefit figures that fill `coverage.benefi
 
 The patient is the 271's dependent, or its subscriber when it has none; with several, the one whose
 name and date of birth match the request. The benefit figures come from the behavioral-health
-service types, most specific first (CF, A8, MH, A6, A4, then 30, the plan as a whole), for the
-network the request names (in-network figures when it is unknown), individual before family.
+service types, most specific first (CF, A8, MH, A6, A4), then where payers put the rest: the plan as
+a whole (30) for the deductible and out-of-pocket maximum, the office visit (98, 96) for a copay,
+for the network the request names (in-network figures when it is unknown), individual before family.
+Among office-visit lines, the one the payer qualifies for the office (III ZZ 11) and for a specialist
+wins over a primary-care, telemedicine or other-place line.
+
+Dates are told apart by qualifier: 346/347 and a 291 range are the plan's term, 356/357 and a 307
+range the member's eligibility, and a one-day 291 or 307 (or 472) is only the date the payer
+answered about, never a term.
 """
 
 from __future__ import annotations
@@ -20,8 +27,23 @@ from typing import Any
 from . import codes
 from .reader import Benefit, EligibilityResponse, Member, Period, Rejection
 
-# Most specific first: what an outpatient behavioral-health visit is billed under.
-FIGURE_SERVICE_TYPES = ("CF", "A8", "MH", "A6", "A4", "30")
+# Most specific first: what an outpatient behavioral-health visit is billed under, then where payers
+# state what they state only once: the plan (30) for the deductible and out-of-pocket maximum (and
+# coinsurance), the office visit (98 office, 96 professional) for a copay.
+BEHAVIORAL_TYPES = ("CF", "A8", "MH", "A6", "A4")
+OFFICE_VISIT_TYPES = ("98", "96")
+PLAN_FIRST = (*BEHAVIORAL_TYPES, "30", *OFFICE_VISIT_TYPES)
+OFFICE_FIRST = (*BEHAVIORAL_TYPES, *OFFICE_VISIT_TYPES, "30")
+OFFICE = "11"  # place of service: the clinic's office
+# Words in a payer's message that say which office visit a 98/96 line is about: a psychiatric clinic's
+# visit is a specialist's, not a primary-care, telemedicine, walk-in or other kind of visit.
+SPECIALIST = re.compile(r"\bSPECIALIST|\bSPECIALTY|MENTAL|BEHAVIORAL|PSYCH")
+OTHER_KIND = re.compile(r"PRIMARY CARE|\bPCP\b|\bGYN|CHIROPRACT")
+OTHER_PLACE = re.compile(r"WALK.?IN|TELE(MEDICINE|HEALTH|DOC)|VIRTUAL|URGENT|EMERGENCY")
+DEDUCTIBLE_WAIVED = re.compile(r"\bDED(UCTIBLE|UCT)?\.?\s+(IS\s+)?(WAIVED|DOES\s+NOT\s+APPLY|NOT\s+APPLICABLE)")
+REFERRAL = re.compile(r"REFERRAL|REFERRED")
+# EB04 insurance types that are a plan type the network rules know.
+PLAN_TYPES = {"PS": "POS", "HM": "HMO", "HN": "HMO", "PR": "PPO", "EP": "EPO", "IN": "INDEMNITY"}
 NETWORKS = {"Y": "in_network", "N": "out_of_network", "W": "not_applicable", "U": "unknown", None: "both"}
 WANTED_NETWORK = {"in_network": "Y", "out_of_network": "N", "unknown": "Y"}
 KINDS = {
@@ -49,29 +71,38 @@ def summarize(response: EligibilityResponse, request: Mapping[str, Any]) -> tupl
     redact = _redactor(response)
     rejections = [*_upper_rejections(response, member)]
     benefits: tuple[Benefit, ...] = ()
-    plan_dates: tuple[Period, ...] = ()
+    member_dates: tuple[Period, ...] = ()
     if member is not None:
         rejections += member.rejections
         benefits = member.benefits or _subscriber_of(response, member).benefits
-        plan_dates = member.dates or _subscriber_of(response, member).dates
+        member_dates = member.dates or _subscriber_of(response, member).dates
         rejections += [r for benefit in benefits for r in benefit.rejections]
     relevant = [benefit for benefit in benefits if _behavioral(benefit)]
-    figures, detail = _figures(relevant, network)
+    office = [benefit for benefit in benefits if not _behavioral(benefit) and set(benefit.applies_to) & set(OFFICE_VISIT_TYPES)]
+    figures, detail = _figures(relevant + office, network)
+    dates = _dates(member_dates, _as_date(request.get("date_of_service")))
+    plan = _plan(relevant, dates, redact)
+    warnings = [str(warning) for warning in response.warnings]
+    if dates["asked"] and request.get("date_of_service") and dates["asked"] != str(request["date_of_service"]):
+        warnings.append(f"segment DTP: the 271 answers for {dates['asked']}, not for the date of service "
+                        f"{request['date_of_service']}: ask again for the date of service if benefits may change in between.")
     summary = {
         "source": "271",
         "status": _status(relevant, rejections),
         "patient_loop": member.loop if member else None,
         "payer": _payer(response, member),
-        "plan": _plan(relevant, plan_dates, redact),
+        "plan": plan,
+        "dates": dates,
         "identity": identity,
         "rejections": [_rejection(r) for r in rejections],
         "benefits": [_benefit(b, redact) for b in relevant if b.code in KINDS or b.code in codes.ACTIVE | codes.INACTIVE],
-        "authorization_required": _authorizations(relevant),
+        "authorization_required": _authorizations(relevant, redact),
         "messages": list(dict.fromkeys(redact(m) for b in relevant for m in b.messages)),
         "contacts": [contact for b in relevant for contact in _contacts(b)],
         "figures": detail,
+        "deductible_waived": _deductible_waived(relevant + office, network, redact),
         "network_basis": network if network != "unknown" else "in_network",
-        "warnings": list(response.warnings),
+        "warnings": warnings,
     }
     return summary, figures
 
@@ -170,32 +201,67 @@ def _payer(response: EligibilityResponse, member: Member | None) -> dict[str, An
     return {"name": payer.name, "id": payer.identifier if payer.identifier_qualifier in ("PI", "XV", "FI", "NI") else None}
 
 
-def _plan(relevant: list[Benefit], dates: tuple[Period, ...], redact) -> dict[str, Any]:
+def _plan(relevant: list[Benefit], dates: Mapping[str, Any], redact) -> dict[str, Any]:
+    """The plan's name and type, and the coverage window the rules hold the date of service to: the
+    plan's term (346/347, a 291 range), else the member's eligibility (356/357, a 307 range)."""
     active = next((b for b in relevant if b.code in codes.ACTIVE | codes.INACTIVE and (b.plan or b.insurance_type)), None)
     named = active or next((b for b in relevant if b.plan or b.insurance_type), None)
-    by_kind = {period.qualifier: period for period in dates}
-    begin, end = _range(by_kind, "291", "346", "347")
-    if begin is None and end is None:
-        begin, end = _range(by_kind, "307", "356", "357")
+    typed = next((b for b in relevant if b.code in codes.ACTIVE and b.insurance_type in PLAN_TYPES), None)
+    typed = typed or next((b for b in relevant if b.insurance_type in PLAN_TYPES), None)
+    window = dates["plan"] if dates["plan"]["begin"] or dates["plan"]["end"] else dates["eligibility"]
     insurance = named.insurance_type if named else None
     return {
         "name": redact(named.plan) if named and named.plan else None,
         "insurance_type": insurance,
         "insurance_type_name": codes.INSURANCE_TYPE.get(insurance) if insurance else None,
-        "begin": begin.isoformat() if begin else None,
-        "end": end.isoformat() if end else None,
+        "plan_type": PLAN_TYPES[typed.insurance_type] if typed else None,
+        "plan_type_position": typed.position if typed else None,
+        "begin": window["begin"],
+        "end": window["end"],
     }
 
 
-def _range(periods: Mapping[str, Period], both: str, start: str, finish: str) -> tuple[date | None, date | None]:
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _dates(periods: tuple[Period, ...], date_of_service: date | None) -> dict[str, Any]:
+    """The 2100C/D dates by what they mean: the date the payer answered about, the plan's term, the
+    member's eligibility. A one-day 291 or 307 echoes the inquiry's date: a plan does not last one day."""
+    by_kind = {period.qualifier: period for period in periods}
+    service = by_kind.get("472")
+    asked = service.start if service else None
+    terms: dict[str, Period] = {}
+    for qualifier in ("291", "307"):
+        period = by_kind.get(qualifier)
+        if period is None:
+            continue
+        one_day = period.end is None or period.end == period.start
+        if one_day and (period.end is not None or period.start in (asked, date_of_service)):
+            asked = asked or period.start
+        else:
+            terms[qualifier] = period
+    return {
+        "asked": asked.isoformat() if asked else None,
+        "plan": _range(terms.get("291"), by_kind.get("346"), by_kind.get("347")),
+        "eligibility": _range(terms.get("307"), by_kind.get("356"), by_kind.get("357")),
+    }
+
+
+def _range(both: Period | None, start: Period | None, finish: Period | None) -> dict[str, str | None]:
     begin = end = None
-    if both in periods:
-        begin, end = periods[both].start, periods[both].end
-    if start in periods:
-        begin = periods[start].start
-    if finish in periods:
-        end = periods[finish].start
-    return begin, end
+    if both is not None:
+        begin, end = both.start, both.end
+    if start is not None:
+        begin = start.start
+    if finish is not None:
+        end = finish.start
+    return {"begin": begin.isoformat() if begin else None, "end": end.isoformat() if end else None}
 
 
 def _rejection(rejection: Rejection) -> dict[str, Any]:
@@ -241,15 +307,58 @@ def _benefit(benefit: Benefit, redact) -> dict[str, Any]:
     return {key: value for key, value in entry.items() if value not in (None, [])}
 
 
-def _authorizations(relevant: list[Benefit]) -> list[dict[str, str]]:
-    found = []
+def _authorizations(relevant: list[Benefit], redact) -> list[dict[str, Any]]:
+    """The service types the payer flags as needing an authorization or a referral (EB11 Y), with its
+    words. A flag on the plan as a whole (30) reaches every behavioral-health service type the 271
+    does not itself say needs none (EB11 N) for that network."""
+    cleared = {
+        (code, benefit.in_plan_network)
+        for benefit in relevant
+        if benefit.authorization_required == "N"
+        for code in benefit.applies_to
+    }
+    found: list[dict[str, Any]] = []
     for benefit in relevant:
-        if benefit.authorization_required == "Y":
-            for code in benefit.applies_to:
-                entry = {"service_type": code, "network": NETWORKS.get(benefit.in_plan_network, "unknown")}
-                if entry not in found:
-                    found.append(entry)
+        if benefit.authorization_required != "Y":
+            continue
+        messages = [redact(message) for message in benefit.messages]
+        kind = "referral" if any(REFERRAL.search(message.upper()) for message in messages) else "authorization"
+        for code in benefit.applies_to:
+            entry: dict[str, Any] = {"service_type": code, "network": NETWORKS.get(benefit.in_plan_network, "unknown"),
+                                     "kind": kind, "position": benefit.position}
+            if messages:
+                entry["messages"] = messages
+            if code == "30":
+                entry["applies_to"] = [
+                    other for other in codes.BEHAVIORAL_HEALTH
+                    if other != "30" and (other, benefit.in_plan_network) not in cleared and (other, None) not in cleared
+                ]
+            if not any(e["service_type"] == code and e["network"] == entry["network"] for e in found):
+                found.append(entry)
     return found
+
+
+def _deductible_waived(lines: list[Benefit], network: str, redact) -> dict[str, Any] | None:
+    """Where the payer says the deductible does not apply to an office or behavioral-health visit
+    ("PLAN DED WAIVED"), for the network whose figures are read."""
+    wanted = WANTED_NETWORK.get(network, "Y")
+    ranked = []
+    for line in lines:
+        waived = [m for m in line.messages if DEDUCTIBLE_WAIVED.search(m.upper())]
+        said = next((m for m in waived if _visit_kind(m) == "specialist"), waived[0] if waived else None)
+        if said is None or (rank := _rank(line, wanted, OFFICE_FIRST, visit=True)) is None:
+            continue
+        ranked.append((rank, line, said))
+    if not ranked:
+        return None
+    _rank_, line, said = min(ranked, key=lambda entry: entry[0])
+    return {
+        "service_type": next(code for code in line.applies_to if code in OFFICE_FIRST),
+        "network": NETWORKS.get(line.in_plan_network, "unknown"),
+        "place_of_service": line.places_of_service[0] if line.places_of_service else None,
+        "message": redact(said),
+        "position": line.position,
+    }
 
 
 def _contacts(benefit: Benefit) -> list[dict[str, Any]]:
@@ -269,21 +378,51 @@ def _contacts(benefit: Benefit) -> list[dict[str, Any]]:
 # -- the figures for coverage.benefits ---------------------------------------------------------
 
 
-def _rank(benefit: Benefit, wanted_network: str) -> tuple[int, int, int] | None:
-    """How well a line fits: service type (most specific first), network (exact before unstated),
-    coverage level (individual before unstated before family); None when it does not fit at all."""
-    types = [FIGURE_SERVICE_TYPES.index(code) for code in benefit.applies_to if code in FIGURE_SERVICE_TYPES]
+def _rank(benefit: Benefit, wanted_network: str, order: tuple[str, ...], *, visit: bool = False) -> tuple[int, ...] | None:
+    """How well a line fits: service type (in `order`), network (exact before unstated), for a visit
+    the place of service (the office before unstated; another place does not fit) and whose visit it
+    is (a specialist's before unstated; only another kind of visit does not fit), then coverage level
+    (individual before unstated before family); None when it does not fit at all."""
+    types = [order.index(code) for code in benefit.applies_to if code in order]
     if not types:
         return None
     network = benefit.in_plan_network
     if network not in (wanted_network, None, "W", "U"):
         return None
+    place = 0
+    kind = 1
+    if visit:
+        if benefit.places_of_service:
+            if OFFICE not in benefit.places_of_service:
+                return None
+        else:
+            place = 1
+        kinds = {_visit_kind(message) for message in benefit.messages}
+        if "specialist" in kinds:
+            kind = 0
+        elif "other" in kinds:
+            return None  # a primary-care, telemedicine, walk-in … visit's figure is not a specialist's in the office
+        else:
+            kind = 1
     level = 0 if benefit.coverage_level in codes.INDIVIDUAL_LEVELS else 1 if benefit.coverage_level is None else 2
-    return min(types), 0 if network == wanted_network else 1, level
+    return min(types), 0 if network == wanted_network else 1, place, kind, level
 
 
-def _best(lines: list[Benefit], wanted: str, code: str, test) -> Benefit | None:
-    ranked = [(rank, line) for line in lines if line.code == code and test(line) and (rank := _rank(line, wanted)) is not None]
+def _visit_kind(message: str) -> str:
+    """specialist (in the office), other (another kind or place of visit), or neutral ("MAXIMUM SAVINGS")."""
+    said = message.upper()
+    if OTHER_PLACE.search(said):
+        return "other"
+    if SPECIALIST.search(said):
+        return "specialist"
+    return "other" if OTHER_KIND.search(said) else "neutral"
+
+
+def _best(lines: list[Benefit], wanted: str, code: str, test, order: tuple[str, ...] = PLAN_FIRST, *, visit: bool = False) -> Benefit | None:
+    ranked = [
+        (rank, line) for line in lines
+        if line.code == code and test(line) and (rank := _rank(line, wanted, order, visit=visit)) is not None
+    ]
     return min(ranked, key=lambda entry: entry[0])[1] if ranked else None
 
 
@@ -313,9 +452,11 @@ def _figures(lines: list[Benefit], network: str) -> tuple[dict[str, Decimal], di
         figures[name] = value
         detail[name] = {
             "value": str(value),
-            "service_type": next(code for code in line.applies_to if code in FIGURE_SERVICE_TYPES),
+            "service_type": min((code for code in line.applies_to if code in PLAN_FIRST), key=PLAN_FIRST.index),
             "network": NETWORKS.get(line.in_plan_network, "unknown"),
             "level": codes.COVERAGE_LEVEL.get(line.coverage_level) if line.coverage_level else None,
+            "period": codes.TIME_PERIOD.get(line.period) if line.period else None,
+            "place_of_service": line.places_of_service[0] if line.places_of_service else None,
             "position": line.position,
         }
 
@@ -328,9 +469,9 @@ def _figures(lines: list[Benefit], network: str) -> tuple[dict[str, Decimal], di
             found(met, max(Decimal(0), whole.amount - remaining.amount).quantize(CENT), remaining)
         elif used := _twin(lines, whole, codes.YEAR_TO_DATE):
             found(met, used.amount.quantize(CENT), used)
-    if line := _best(lines, wanted, "A", lambda entry: entry.percent is not None):
+    if line := _best(lines, wanted, "A", lambda entry: entry.percent is not None, visit=True):
         found("coinsurance_percent", _percent(line.percent), line)
-    if line := _best(lines, wanted, "B", lambda entry: entry.amount is not None):
+    if line := _best(lines, wanted, "B", lambda entry: entry.amount is not None, OFFICE_FIRST, visit=True):
         found("copay", line.amount.quantize(CENT), line)
     return figures, detail
 

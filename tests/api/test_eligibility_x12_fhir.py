@@ -7,9 +7,12 @@ from fhir.resources.R4B.coverageeligibilityresponse import CoverageEligibilityRe
 
 from schemas.eligibility import EligibilityResponseSchema
 from schemas.verification_result import VerificationSchema
-from service.coverage_eligibility import check_bindings
+from service.coverage_eligibility import PAYMENT_TYPES, check_bindings
 from service.x12.inquiry import read_270
-from tests.x12.documents import IDENTIFIERS, document, pyx12_errors, replaced
+from tests.x12.documents import IDENTIFIERS, document, pyx12_errors, replaced, sample
+from tests.x12.test_inquiry import guide_model
+from tests.x12.test_tolerance import ACK_999
+from workers.rules.programs import PROGRAMS
 
 CLINIC = {"CLINIC_NPI": "1234567893", "CLINIC_NAME": "Serenity Ketamine Clinic", "CLINIC_TIN": "12-3456789"}
 MARISOL = {"first_name": "Marisol", "last_name": "Quintero-Hale", "date_of_birth": "1985-04-12"}
@@ -36,6 +39,19 @@ SCENARIOS = {
     "dependent": request_with("dependent.271", {"first_name": "Tobi", "last_name": "Okonkwo-Reyes", "date_of_birth": "2009-06-22"},
                               "UHC99104387", carrier="UnitedHealthcare", relationship="child", network_status="in_network"),
     "rejected": request_with("rejected-subscriber.271", {"first_name": "June", "last_name": "Vanterpool", "date_of_birth": "1990-02-02"}, "CGN551200"),
+    "aetna_pos": {
+        "patient": {"first_name": "Terry", "last_name": "Sample", "date_of_birth": "1995-01-01"},
+        "coverage": {"carrier": "Aetna", "member_id": "W000000001", "group_number": "017551302300051",
+                     "network_status": "in_network", "eligibility_271": sample("01-aetna-choice-pos-ii.271")},
+        "services": [{"code": "99214", "units": 1, "charge": 180.0}], "sessions": 2, "diagnoses": ["F33.1"],
+        "date_of_service": "2025-09-09",
+    },
+    "navicure_rejected": {
+        "patient": {"first_name": "John", "last_name": "Smith", "date_of_birth": "1990-01-01"},
+        "coverage": {"carrier": "UnitedHealthcare", "member_id": "ABC123",
+                     "eligibility_271": sample("14-navicure-uhc-anon-tabs.271")},
+        "services": [{"code": "90837", "units": 1, "charge": 200.0}], "diagnoses": ["F43.10"], "date_of_service": "2026-12-01",
+    },
 }
 
 
@@ -112,7 +128,7 @@ def test_a_rejection_needs_review(verified):
 
 def test_a_malformed_271_is_a_422_naming_the_segment_and_nothing_from_it(client, auth, caplog):
     payload = request_with("active-behavioral-health.271")
-    payload["coverage"]["eligibility_271"] = replaced(document("active-behavioral-health.271"), "SE*36*", "SE*35*")
+    payload["coverage"]["eligibility_271"] = replaced(document("active-behavioral-health.271"), "SE*36*0001", "SE*36*0002")
 
     with caplog.at_level(logging.DEBUG):
         response = client.post("/api/v1/verifications", json=payload, headers=auth())
@@ -120,7 +136,7 @@ def test_a_malformed_271_is_a_422_naming_the_segment_and_nothing_from_it(client,
     assert response.status_code == 422
     error = response.json["error"]
     assert error["fields"]["coverage.eligibility_271"] == [
-        "segment SE at position 36: SE01 says 35 segments, but the transaction set has 36 (ST to SE)."
+        "segment SE at position 36: SE02 does not match the transaction set control number in ST02."
     ]
     logged = " ".join(record.getMessage() for record in caplog.records)
     assert not [value for value in IDENTIFIERS if value in response.get_data(as_text=True).upper() or value in logged.upper()]
@@ -238,7 +254,7 @@ def test_the_270_of_a_stored_verification_reads_back(client, auth, verified, cli
     assert inquiry.subscriber.member_id == SCENARIOS[name]["coverage"]["member_id"]
     assert (inquiry.dependent is not None) == (name == "dependent")
     assert inquiry.provider_npi == CLINIC["CLINIC_NPI"]
-    assert inquiry.service_types[:2] == ("30", "MH")
+    assert inquiry.service_types[:3] == ("30", "A4", "MH")
     assert client.get(f"/api/v1/verifications/{result['id']}/x12-270", headers=auth()).get_data(as_text=True) == text
 
 
@@ -316,3 +332,130 @@ def test_the_openapi_document_covers_the_new_endpoints(client):
     assert "application/edi-x12" in paths["/api/v1/eligibility/271"]["post"]["requestBody"]["content"]
     assert "get" in paths["/api/v1/verifications/{verification_id}/x12-270"]
     assert "get" in paths["/api/v1/verifications/{verification_id}/fhir"]
+
+
+# -- real 271s as billers paste them ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["11-anon-payer-aaa42-ebp-oopfactory.271", "13-oopfactory-example-3-2-2-dependent.271",
+                                  "14-navicure-uhc-anon-tabs.271"])
+def test_a_pasted_real_271_is_read_with_each_warning_at_its_segment(client, auth, name):
+    response = client.post("/api/v1/eligibility/271", data=sample(name).encode(),
+                           headers={**auth(), "Content-Type": "text/plain"})
+
+    assert response.status_code == 200, response.json
+    view = response.json
+    assert EligibilityResponseSchema().validate(view) == {}
+    assert view["warnings"] and len(view["warnings"]) == len(view["warning_details"])
+    for text, detail in zip(view["warnings"], view["warning_details"], strict=True):
+        assert text.startswith(f"segment {detail['segment']}") and detail["text"] in text
+
+
+def test_a_999_pasted_by_mistake_is_a_422_that_says_so(client, auth):
+    response = client.post("/api/v1/eligibility/271", data=ACK_999.format(code="R"), headers={**auth(), "Content-Type": "text/plain"})
+
+    assert response.status_code == 422
+    [message] = response.json["error"]["fields"]["x12"]
+    assert "this is a 999 implementation acknowledgment" in message and "rejected" in message
+
+
+@pytest.mark.e2e
+def test_a_real_aetna_271_gives_the_specialist_copay_and_its_notes(verified):
+    result = verified("aetna_pos")
+
+    assert result["eligibility"]["figures"]["copay"]["value"] == "70.00"
+    assert result["eligibility"]["plan"]["plan_type"] == "POS"
+    assert result["benefits_source"] == "271"
+    assert any("SPECIALIST VISIT OR EVALUATION/PLAN DED WAIVED" in note for note in result["notes"])
+
+
+@pytest.mark.e2e
+def test_a_real_271_with_rejections_and_warnings_shows_both(verified):
+    result = verified("navicure_rejected")
+
+    assert result["determination"] == "needs_review"
+    assert any(note.startswith("The 271 was read with a warning: segment SE at position 36: SE01 says 53") for note in result["notes"])
+    assert result["eligibility"]["warnings"]
+
+
+# -- 270 as the guide wants it --------------------------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_the_270_carries_the_clinics_taxonomy_and_one_eq_with_a4(client, auth, verified, clinic):
+    result = verified("active")
+
+    text = client.get(f"/api/v1/verifications/{result['id']}/x12-270", headers=auth()).get_data(as_text=True)
+
+    receiver = guide_model(text).loop_2000a[0].loop_2000b[0]
+    assert receiver.loop_2100b.prv_segment.reference_identification == "2084P0800X"
+    [eq] = receiver.loop_2000c[0].loop_2100c.loop_2110c
+    assert list(eq.eq_segment.service_type_code) == ["30", "A4", "MH", "CF", "A6"]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("owner, loops", [("patient", 0), ("subscriber", 1), (None, 1)])
+def test_a_dependent_with_their_own_member_id_is_sent_as_the_subscriber(client, auth, verified, clinic, owner, loops):
+    changes = {"coverage": {**SCENARIOS["dependent"]["coverage"], "member_id_owner": owner, "member_id": "UHC 991 04387"}}
+    if owner is None:
+        changes["coverage"].pop("member_id_owner")
+    result = verified("dependent", **changes)
+
+    text = client.get(f"/api/v1/verifications/{result['id']}/x12-270", headers=auth()).get_data(as_text=True)
+
+    [subscriber] = guide_model(text).loop_2000a[0].loop_2000b[0].loop_2000c
+    assert len(subscriber.loop_2000d or ()) == loops
+    assert subscriber.loop_2100c.nm1_segment.identification_code == "UHC 991 04387"
+    if not loops:
+        assert subscriber.loop_2100c.nm1_segment.name_first == "TOBI"
+
+
+# -- FHIR as US Core wants it ---------------------------------------------------------------------
+
+US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition/"
+
+
+def contained(resource, kind):
+    return next(r for r in resource["contained"] if r["resourceType"] == kind)
+
+
+@pytest.mark.e2e
+def test_the_contained_coverage_has_the_us_core_must_supports(client, auth, verified):
+    resource = fhir_of(client, auth, verified("aetna_pos")["id"])
+
+    coverage = contained(resource, "Coverage")
+    assert coverage["meta"]["profile"] == [US_CORE + "us-core-coverage"]
+    assert coverage["status"] == "active"
+    assert coverage["type"]["coding"][0] == {"system": "https://nahdo.org/sopt", "code": "513", "display": "Commercial Managed Care - POS"}
+    [member] = coverage["identifier"]
+    assert member["type"]["coding"][0]["code"] == "MB" and member["value"] == "W000000001" and member["system"]
+    classes = {c["type"]["coding"][0]["code"]: c["value"] for c in coverage["class"]}
+    assert classes == {"group": "017551302300051", "plan": "AETNA CHOICE POS II"}
+    assert (coverage["subscriberId"], coverage["beneficiary"], coverage["payor"]) == ("W000000001", {"reference": "#patient"}, [{"reference": "#insurer"}])
+    assert coverage["relationship"]["coding"][0]["code"] == "self"
+    assert coverage["period"] == {"start": "2025-01-20"}
+    patient = contained(resource, "Patient")
+    assert patient["meta"]["profile"] == [US_CORE + "us-core-patient"]
+    assert patient["identifier"] == [member] and patient["gender"] == "unknown"
+    insurer = contained(resource, "Organization")
+    assert insurer["identifier"][0]["system"] and insurer["identifier"][0]["value"]
+    [item] = resource["insurance"][0]["item"]
+    assert item["term"]["coding"][0]["code"] == "annual", "the deductible and out-of-pocket maximum are per calendar year"
+    benefits = {b["type"]["coding"][0]["code"]: b for b in item["benefit"]}
+    assert benefits["copay"]["allowedMoney"]["value"] == 70.0
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("name", ["rejected", "navicure_rejected"])
+def test_a_rejected_271_is_an_error_and_no_active_coverage(client, auth, verified, name):
+    resource = fhir_of(client, auth, verified(name)["id"])
+
+    assert resource["outcome"] == "error"
+    assert resource["error"] and all(e["code"]["coding"][0]["system"].endswith("/901") for e in resource["error"])
+    assert contained(resource, "Coverage")["status"] != "active"
+    assert "inforce" not in resource["insurance"][0]
+
+
+def test_every_program_has_a_fhir_payer_type():
+    # Coverage.type from the Source of Payment Typology, one code per program of the request schema.
+    assert set(PAYMENT_TYPES) == set(PROGRAMS)

@@ -17,7 +17,7 @@ URL = "/api/v1/verifications"
         ({"patient.date_of_birth": "2999-01-01"}, "patient.date_of_birth"),
         ({"coverage.member_id": None}, "coverage.member_id"),
         ({"coverage.carrier": None}, "coverage.carrier"),
-        ({"coverage.program": "medicaid"}, "coverage.program"),
+        ({"coverage.program": "workers_compensation"}, "coverage.program"),
         ({"coverage.network_status": "maybe"}, "coverage.network_status"),
         ({"coverage.coverage_start": "2026-06-01", "coverage.coverage_end": "2026-01-01"}, "coverage.coverage_end"),
         ({"coverage.authorization.type": "auth"}, "coverage.authorization.type"),

@@ -49,6 +49,13 @@ BASES = {
                 "beneficiary_category": "retiree", "network_status": "in_network"},
     "commercial": {"carrier": "Aetna", "program": "commercial", "plan_type": "PPO", "member_id": "W123456789",
                    "group_number": "GRP-77", "network_status": "in_network"},
+    "medicare": {"carrier": "Medicare", "program": "medicare", "member_id": "1EG4TE5MK73", "network_status": "in_network"},
+    "medicare_advantage": {"carrier": "Humana Gold Plus", "program": "medicare_advantage", "plan_type": "HMO",
+                           "member_id": "H12345678", "network_status": "in_network"},
+    "medicaid": {"carrier": "L.A. Care Health Plan", "program": "medicaid", "plan_type": "MEDI-CAL",
+                 "member_id": "98765432A", "network_status": "in_network"},
+    "champva": {"carrier": "CHAMPVA", "program": "champva", "member_id": "123456789", "relationship": "spouse",
+                "network_status": "unknown"},
     "self_pay": {"program": "self_pay"},
 }
 

@@ -39,7 +39,6 @@ def authorization(**changes):
         ("Kaiser Permanente", "55"),
         ("Health Net", "55"),
         ("Blue Cross Blue Shield", "55"),
-        ("Acme Mutual Health", "55"),
     ],
 )
 def test_iv_ketamine_for_ptsd_is_not_covered_with_the_carriers_carc_and_therapy_is(carrier, carc):
@@ -50,6 +49,20 @@ def test_iv_ketamine_for_ptsd_is_not_covered_with_the_carriers_carc_and_therapy_
     assert result["denial_reasons"][0]["codes"] == ["96365", "96366", "J3490"]
     assert result["off_label"]["drug"] == "ketamine"
     assert "informed_consent" in kinds(result)
+
+
+def test_unrecognised_carrier_keeps_the_default_policy_only_as_guidance():
+    # CONTRACT.md "No silent default": the whole request needs review; the default policy's decisions are guidance.
+    result = run("commercial", coverage__carrier="Acme Mutual Health", coverage__program=None)
+    assert result["determination"] == "needs_review"
+    assert set(determinations(result).values()) == {"needs_review"}
+    assert result["denial_reasons"] == []
+    guidance = result["default_policy_guidance"]
+    assert "guidance only" in guidance["label"]
+    assert {entry["code"]: entry["determination"] for entry in guidance["lines"]} == {
+        "96365": "not_covered", "96366": "not_covered", "J3490": "not_covered", "90834": "covered"}
+    assert {reason["carc"] for reason in guidance["denial_reasons"]} == {"55"}
+    assert result["off_label"]["drug"] == "ketamine"
 
 
 def test_aetna_cites_its_ketamine_bulletin():

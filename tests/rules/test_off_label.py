@@ -8,8 +8,7 @@ is never MDD; F32.89 and F32.A are not MDD codes, so the use is unconfirmed, not
 import pytest
 
 from tests.rules.builders import KETAMINE_IV, PSYCHOTHERAPY, SPRAVATO, kinds, requirement_texts, run
-
-PROGRAMS = ["va_ccn", "tricare", "commercial", "self_pay"]
+from workers.rules.programs import PROGRAMS
 
 
 @pytest.mark.parametrize("program", PROGRAMS)

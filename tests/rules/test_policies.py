@@ -5,9 +5,22 @@ import shutil
 import pytest
 
 from workers.rules import payer_directory, rules_version
-from workers.rules.policy import COMMERCIAL, COMMERCIAL_DIR, POLICY_DIR, SELF_PAY, TRICARE, VA_CCN, load_policy
+from workers.rules.policy import (
+    CHAMPVA,
+    COMMERCIAL,
+    COMMERCIAL_DIR,
+    MEDICAID,
+    MEDICARE,
+    MEDICARE_ADVANTAGE,
+    POLICY_DIR,
+    SELF_PAY,
+    TRICARE,
+    VA_CCN,
+    load_policy,
+)
+from workers.rules.programs import PROGRAMS
 
-ALL_POLICIES = [VA_CCN, TRICARE, SELF_PAY, *COMMERCIAL.values()]
+ALL_POLICIES = [VA_CCN, TRICARE, MEDICARE, MEDICARE_ADVANTAGE, MEDICAID, CHAMPVA, SELF_PAY, *COMMERCIAL.values()]
 REQUIRED_CARRIERS = {
     "Aetna", "Anthem Blue Cross", "Blue Shield of California", "Cigna", "UnitedHealthcare", "Kaiser Permanente",
     "Health Net", "Blue Cross Blue Shield of Massachusetts",
@@ -65,7 +78,7 @@ def test_rules_version_is_one_stable_string():
 
 def test_payer_directory_lists_every_program_with_its_carriers():
     directory = payer_directory()
-    assert [entry["program"] for entry in directory] == ["va_ccn", "tricare", "commercial", "self_pay"]
+    assert [entry["program"] for entry in directory] == list(PROGRAMS)
     for entry in directory:
         assert {"program", "rule_module", "rule_version", "description", "carriers"} <= set(entry)
         for carrier in entry["carriers"]:

@@ -109,7 +109,7 @@ def test_self_pay_program_ignores_the_carrier():
 
 
 def test_unknown_program_needs_review():
-    assert routed("Aetna", program="medicaid")["determination"] == "needs_review"
+    assert routed("Aetna", program="workers_compensation")["determination"] == "needs_review"
 
 
 def test_no_carrier_and_no_program_needs_review():
@@ -123,7 +123,14 @@ def test_no_carrier_and_no_program_needs_review():
     [({"authorization": "va_referral"}, "va_ccn"), ({"plan_type": "TRICARE PRIME REMOTE"}, "tricare")],
 )
 def test_unknown_carrier_routes_by_authorization_or_plan(hints, program):
-    assert routed("Veterans Affairs", **hints)["program"] == program
+    assert routed("Sunrise Mutual", **hints)["program"] == program
+
+
+def test_a_va_card_with_a_tricare_plan_type_needs_review():
+    # "Veterans Affairs" names VA CCN or CHAMPVA (DOMAIN.md): a TRICARE plan type contradicts both.
+    result = routed("Veterans Affairs", plan_type="TRICARE PRIME REMOTE")
+    assert result["determination"] == "needs_review"
+    assert outcome(result, "routing.carrier") == "fail"
 
 
 def test_request_without_a_valid_date_of_service_needs_review():

@@ -52,3 +52,34 @@ def pyx12_errors(text: str) -> list:
         errors.extend(reader.pop_errors())
     reader.cleanup()
     return errors + reader.pop_errors()
+
+
+# -- the real 271s (tests/x12/samples/, copied from ../shared/x12-samples/ with their SOURCES.md) --
+
+SAMPLES = Path(__file__).resolve().parent / "samples"
+SHARED_SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "x12-samples"
+
+
+def sample(name: str) -> str:
+    """A real 271 exactly as found (byte-order mark, CRLF and indentation included)."""
+    return (SAMPLES / name).read_bytes().decode("utf-8")
+
+
+def every_sample() -> list[Path]:
+    """The project's copies, and any file of ../shared/x12-samples/ they lack (CI has that folder)."""
+    found = {path.name: path for path in sorted(SAMPLES.glob("*.271"))}
+    if SHARED_SAMPLES.is_dir():
+        for path in sorted(SHARED_SAMPLES.glob("*.271")):
+            found.setdefault(path.name, path)
+    return list(found.values())
+
+
+def raw_segments(text: str) -> list[list[str]]:
+    """The transaction set's segments (ST = position 1) split into elements, by a reading of our own
+    that shares nothing with the reader under test: to hold each figure to the segment it came from."""
+    text = text.lstrip("\ufeff").strip()
+    element, terminator = text[3], text[105]
+    pieces = text.splitlines() if terminator in "\r\n" else text.split(terminator)
+    segments = [piece.strip().split(element) for piece in pieces if piece.strip()]
+    start = next(i for i, segment in enumerate(segments) if segment[0] == "ST")
+    return [[]] + segments[start:]  # [[]] so that index 1 is ST

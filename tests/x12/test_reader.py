@@ -89,7 +89,7 @@ def test_a_public_sample_that_deviates_from_the_guide_is_read_with_a_warning():
     response = read_271(public("dependent.271"))
 
     assert response.patients()[0].role == "dependent"
-    assert response.warnings == ("segment NM1 at position 15: NM101 should be 03 in loop 2100D; read as the dependent.",)
+    assert [str(w) for w in response.warnings] == ["segment NM1 at position 15: NM101 should be 03 in loop 2100D; read as the dependent."]
 
 
 def test_the_public_error_sample_is_malformed_as_it_stands_and_read_once_its_trailer_is_right():
@@ -113,16 +113,14 @@ ACTIVE = document("active-behavioral-health.271")
         (replaced(ACTIVE, "*ZZ*AETNA          *", "*ZZ*AETNA*"), "segment ISA: the interchange header is 96 characters long"),
         (replaced(ACTIVE, "*00501*", "*00401*"), "segment ISA: ISA12 must be 00501"),
         (replaced(ACTIVE, "SE*36*0001~\n", ""), "segment SE: the transaction set trailer (SE) is missing before GE."),
-        (replaced(ACTIVE, "SE*36*", "SE*35*"), "segment SE at position 36: SE01 says 35 segments, but the transaction set has 36"),
         (replaced(ACTIVE, "SE*36*0001", "SE*36*0002"), "segment SE at position 36: SE02 does not match"),
-        (replaced(ACTIVE, "GE*1*4211", "GE*2*4211"), "segment GE: GE01 does not match the number of transaction sets"),
         (replaced(ACTIVE, "IEA*1*000004211", "IEA*1*000004212"), "segment IEA: IEA02 does not match"),
         (replaced(ACTIVE, "\nIEA*1*000004211~", ""), "segment IEA: the interchange trailer (IEA) is missing."),
-        (replaced(ACTIVE, "ST*271*0001", "ST*270*0001"), "segment ST at position 1: ST01 must be 271"),
+        (replaced(ACTIVE, "ST*271*0001", "ST*850*0001"), "segment ST at position 1: ST01 must be 271"),
+        (replaced(ACTIVE, "005010X279A1~\nBHT", "005010X222A1~\nBHT"), "segment ST at position 1: ST03 (or GS08) must be 005010X279A1"),
         (replaced(ACTIVE, "BHT*0022*11*", "BHT*0022*13*"), "segment BHT at position 2: BHT02 must be 11"),
         (rebuilt(ACTIVE, lambda s: [x for x in s if not x.startswith("NM1*IL")]), "segment N3 at position 10: expected NM1 (loop 2100C"),
         (rebuilt(ACTIVE, lambda s: [x.replace("HL*3*2*22*0", "HL*3*1*22*0") for x in s]), "segment HL at position 8: HL02 must name the information receiver (provider) HL (21)"),
-        (rebuilt(ACTIVE, lambda s: [x.replace("HL*3*2*22*0", "HL*3*2*22*1") for x in s]), "segment HL at position 8: HL04 says child HL loops follow"),
         (rebuilt(ACTIVE, lambda s: [x.replace("EB*1*IND*30*", "EB*Q1*IND*30*") for x in s]), "segment EB at position 16: EB01 is not an eligibility or benefit code"),
         (rebuilt(ACTIVE, lambda s: [x.replace("EB*C*IND*30*PS**23*1500", "EB*C*IND*30*PS**23*15OO") for x in s]), "segment EB at position 19: EB07 must be a number"),
         (rebuilt(ACTIVE, lambda s: [x.replace("*****Y", "*****Q") for x in s]), "EB12 must be Y, N, U or W"),
@@ -153,12 +151,12 @@ def test_problems_never_quote_the_document():
 
 def test_a_270_is_not_a_271():
     inquiry = Inquiry(1, datetime(2026, 11, 20, 9, 30), "REF1", "1234567893", "60054", "T", "AETNA", "60054",
-                      "CLINIC", "1234567893", None, Person("DOE", "JO", date(1990, 1, 1), "M1"), None, None,
+                      "CLINIC", "1234567893", None, "2084P0800X", Person("DOE", "JO", date(1990, 1, 1), "M1"), None, None,
                       date(2026, 12, 1), ("30",))
     with pytest.raises(MalformedX12) as caught:
         read_271(write_270(inquiry))
 
-    assert "segment ST at position 1: ST01 must be 271: this reader takes 271 transaction sets." in caught.value.messages()
+    assert caught.value.messages()[0].startswith("segment ST at position 1: this is a 270 eligibility inquiry (the question the clinic sends)")
 
 
 SEPARATORS = "*~:^\n"

@@ -6,20 +6,21 @@ from decimal import Decimal
 import orjson
 import pytest
 
+import workers.rules
 from schemas.verification_request import VerificationRequestSchema
 from service.eligibility import merged
-from tests.x12.documents import IDENTIFIERS, document, replaced
+from tests.x12.documents import IDENTIFIERS, document, rebuilt, replaced
 
 SCHEMA = VerificationRequestSchema()
 MARISOL = {"first_name": "Marisol", "last_name": "Quintero-Hale", "date_of_birth": "1985-04-12"}
 TOBI = {"first_name": "Tobi", "last_name": "Okonkwo-Reyes", "date_of_birth": "2009-06-22"}
 
 
-def canonical(text, patient=MARISOL, member_id="W284619037", **coverage):
+def canonical(text, patient=MARISOL, member_id="W284619037", services=("90837",), **coverage):
     body = {
         "patient": patient,
         "coverage": {"carrier": "Aetna", "plan_type": "POS", "member_id": member_id, "eligibility_271": text, **coverage},
-        "services": [{"code": "90837", "charge": 200}],
+        "services": [{"code": code, "charge": 200} for code in services],
         "date_of_service": "2026-12-01",
     }
     return SCHEMA.dump(merged(SCHEMA.load(body)))
@@ -39,7 +40,9 @@ def test_in_network_figures_fill_the_benefits_and_say_where_they_came_from():
     assert (coverage["coverage_start"], coverage["coverage_end"]) == ("2026-01-01", "2026-12-31")
     assert summary["coverage_dates_source"] == {"coverage_start": "271", "coverage_end": "271"}
     assert summary["status"] == "active"
-    assert summary["authorization_required"] == [{"service_type": "A8", "network": "in_network"}]
+    assert summary["authorization_required"] == [{
+        "service_type": "A8", "network": "in_network", "kind": "authorization", "position": 34,
+        "messages": ["PRIOR AUTHORIZATION REQUIRED FOR PSYCHIATRIC OUTPATIENT SERVICES"]}]
 
 
 def test_out_of_network_twins_give_the_out_of_network_figures():
@@ -142,3 +145,129 @@ def test_the_raw_271_is_kept_in_the_canonical_request():
     text = document("active-behavioral-health.271")
 
     assert canonical(text)["coverage"]["eligibility_271"] == text
+
+
+# -- dates, plan-level flags, plan type and carve-outs, as the rules then read them ----------------
+
+ACTIVE = document("active-behavioral-health.271")
+
+
+def with_segments(text, change):
+    return rebuilt(text, lambda segments: [new for old in segments for new in change(old)])
+
+
+def evaluated(text, services=("90837",), **coverage):
+    return workers.rules.evaluate(canonical(text, services=services, **coverage))
+
+
+def test_a_one_day_291_only_echoes_the_date_asked_and_is_not_the_plans_term():
+    text = with_segments(ACTIVE, lambda s: [] if s.startswith("DTP*347") else
+                         ["DTP*291*RD8*20261124-20261124"] if s.startswith("DTP*346") else [s])
+
+    coverage = canonical(text, network_status="in_network")["coverage"]
+
+    summary = coverage["eligibility"]
+    assert summary["dates"] == {"asked": "2026-11-24", "plan": {"begin": None, "end": None},
+                                "eligibility": {"begin": None, "end": None}}
+    assert (coverage["coverage_start"], coverage["coverage_end"]) == (None, None)
+    assert any("answers for 2026-11-24, not for the date of service 2026-12-01" in w for w in summary["warnings"])
+    result = evaluated(text, network_status="in_network")
+    assert "27" not in {reason["carc"] for reason in result["denial_reasons"]}, "a visit a week later is not after the plan ended"
+
+
+@pytest.mark.parametrize(
+    "dates, plan, eligibility",
+    [
+        (["DTP*291*RD8*20260101-20261231"], {"begin": "2026-01-01", "end": "2026-12-31"}, {"begin": None, "end": None}),
+        (["DTP*291*D8*20261201", "DTP*356*D8*20240301"], {"begin": None, "end": None}, {"begin": "2024-03-01", "end": None}),
+        (["DTP*307*RD8*20250101-20271231", "DTP*346*D8*20260101"], {"begin": "2026-01-01", "end": None}, {"begin": "2025-01-01", "end": "2027-12-31"}),
+    ],
+    ids=["291-range-is-the-plan", "291-on-the-date-of-service-is-the-date-asked", "307-range-is-eligibility"],
+)
+def test_dates_are_told_apart_by_qualifier(dates, plan, eligibility):
+    text = with_segments(ACTIVE, lambda s: [] if s.startswith("DTP*347") else dates if s.startswith("DTP*346") else [s])
+
+    summary = canonical(text)["coverage"]["eligibility"]
+
+    assert (summary["dates"]["plan"], summary["dates"]["eligibility"]) == (plan, eligibility)
+
+
+HMO_REFERRAL = with_segments(ACTIVE, lambda s: (
+    ["EB*1*IND*30*HM*CHOICE HMO******Y*Y", "MSG*PCP TO SUBMIT A SPECIALIST REFERRAL"] if s.startswith("EB*1*IND*30*PS") else
+    [] if s.startswith(("EB*1*IND*A8", "MSG*PRIOR AUTH")) else [s]))
+
+
+def test_a_plan_level_referral_flag_reaches_the_behavioral_health_lines_with_its_words():
+    summary = canonical(HMO_REFERRAL, network_status="in_network")["coverage"]["eligibility"]
+
+    [flag] = summary["authorization_required"]
+    assert (flag["service_type"], flag["kind"], flag["messages"]) == ("30", "referral", ["PCP TO SUBMIT A SPECIALIST REFERRAL"])
+    assert {"MH", "A4", "A6", "A8", "CF"} <= set(flag["applies_to"])
+    result = evaluated(HMO_REFERRAL, network_status="in_network")
+    assert result["determination"] == "authorization_required"
+    [line] = result["lines"]
+    assert line["authorization_required"] is True
+    texts = [r["text"] for r in result["requirements"] if r["kind"] == "prior_authorization"]
+    assert any("PCP TO SUBMIT A SPECIALIST REFERRAL" in text for text in texts), texts
+
+
+def test_a_service_type_the_271_clears_is_not_reached_by_the_plan_level_flag():
+    text = with_segments(HMO_REFERRAL, lambda s: [s, "EB*1*IND*A6^CF^MH^A4^A8*HM*******N*Y"] if s.startswith("EB*1*IND*MH") else [s])
+
+    summary = canonical(text, network_status="in_network")["coverage"]["eligibility"]
+
+    [flag] = summary["authorization_required"]
+    assert not {"A6", "CF", "MH", "A4", "A8"} & set(flag["applies_to"])
+    assert evaluated(text, network_status="in_network")["determination"] == "covered"
+
+
+def test_eb04_fills_the_plan_type_and_a_different_one_in_the_request_is_a_warning():
+    filled = canonical(HMO_REFERRAL, plan_type=None)["coverage"]
+    kept = canonical(HMO_REFERRAL)["coverage"]
+
+    assert (filled["plan_type"], filled["eligibility"]["plan_type_source"]) == ("HMO", "271")
+    assert (kept["plan_type"], kept["eligibility"]["plan_type_source"]) == ("POS", "request")
+    assert "segment EB at position 16: EB04 says the plan is HMO; the request says POS: the request's is used." in kept["eligibility"]["warnings"]
+
+
+def test_two_entities_in_one_ls_le_loop_keep_their_own_contacts():
+    text = with_segments(document("dependent.271"), lambda s: (
+        ["NM1*VN*2*MAGELLAN BEHAVIORAL HEALTH", "PER*IC*BEHAVIORAL INTAKE*TE*8005551111",
+         "NM1*PR*2*UNITEDHEALTHCARE", "PER*IC**TE*8008424344*FX*8008424345"]
+        if s.startswith("NM1*Y2") else [] if s.startswith("PER*IC**TE*8009105555") else [s]))
+
+    summary = canonical(text, patient=TOBI, member_id="UHC99104387")["coverage"]["eligibility"]
+
+    assert [(c["entity_code"], c["name"], c["contacts"]) for c in summary["contacts"]] == [
+        ("VN", "MAGELLAN BEHAVIORAL HEALTH", ["BEHAVIORAL INTAKE phone: 8005551111"]),
+        ("PR", "UNITEDHEALTHCARE", ["phone: 8008424344", "fax: 8008424345"]),
+    ]
+    assert all(c["carve_out"] for c in summary["contacts"])
+
+
+def test_a_copay_stated_only_for_the_office_visit_is_read_from_there_and_another_places_is_not():
+    text = with_segments(ACTIVE, lambda s: (
+        ["EB*B*IND*98*PS**27*90*****Y", "MSG*TELEHEALTH SPECIALIST VISIT", "EB*B*IND*98*PS**27*55*****Y",
+         "MSG*SPECIALIST OFFICE VISIT", "III*ZZ*11", "EB*B*IND*98*PS**27*20*****Y", "III*ZZ*22"]
+        if s.startswith("EB*B*IND*CF^A6*PS**27*40") else [] if s.startswith("MSG*COPAY APPLIES") else [s]))
+
+    coverage = canonical(text, network_status="in_network")["coverage"]
+
+    assert coverage["benefits"]["copay"] == "55.00"
+    assert (coverage["eligibility"]["figures"]["copay"]["service_type"], coverage["eligibility"]["figures"]["copay"]["place_of_service"]) == ("98", "11")
+
+
+def test_every_warning_reaches_the_result_notes_with_its_segment():
+    result = evaluated("\ufeff" + replaced(ACTIVE, "SE*36*", "SE*40*"), network_status="in_network")
+
+    assert "The 271 was read with a warning: segment ISA: the document starts with a UTF-8 byte-order mark, which is not X12: it was ignored." in result["notes"]
+    assert any(note.startswith("The 271 was read with a warning: segment SE at position 36: SE01 says 40") for note in result["notes"])
+
+
+def test_a_deductible_waived_for_visits_is_a_note_with_the_payers_words():
+    text = with_segments(ACTIVE, lambda s: [s, "EB*F*IND*CF*PS*********Y", "MSG*SPECIALIST VISIT/PLAN DED WAIVED"]
+                         if s.startswith("EB*B*IND*CF^A6*PS**27*75") else [s])
+
+    result = evaluated(text, services=("99214",), network_status="in_network")
+
+    assert any("SPECIALIST VISIT/PLAN DED WAIVED" in note and "deductible does not apply" in note for note in result["notes"])

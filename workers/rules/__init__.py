@@ -18,9 +18,10 @@ from .catalog import content_hash
 from .engine import NEEDS_REVIEW, Evaluation, build_result, estimate_lines
 from .off_label import find_off_label, require_informed_consent
 from .policy import ENGINE_VERSION
-from .programs import commercial, self_pay, tricare, va_ccn
+from .programs import champva, commercial, medicaid, medicare, medicare_advantage, self_pay, tricare, va_ccn
 from .request import Verification, read_request
-from .routing import ROUTING_VERSION, Route, route
+from .routing import GOVERNMENT_POLICIES, ROUTING_VERSION, Route, route
+from .unrecognised_carrier import as_guidance
 
 __all__ = ["evaluate", "rules_version", "payer_directory"]
 
@@ -28,10 +29,25 @@ MODULES = {
     va_ccn.PROGRAM: va_ccn,
     tricare.PROGRAM: tricare,
     commercial.PROGRAM: commercial,
+    medicare.PROGRAM: medicare,
+    medicare_advantage.PROGRAM: medicare_advantage,
+    medicaid.PROGRAM: medicaid,
+    champva.PROGRAM: champva,
     self_pay.PROGRAM: self_pay,
 }
 
-_DIRECTORY = [module.directory() for module in MODULES.values()]
+def _directory() -> list[dict[str, Any]]:
+    entries = [module.directory() for module in MODULES.values()]
+    # A name two programs share ("VA": VA CCN and CHAMPVA) is listed under each.
+    for policy in GOVERNMENT_POLICIES.values():
+        shared = policy.data.get("shared_names")
+        for entry in entries if shared else ():
+            if entry["program"] in shared["programs"]:
+                entry["aliases"] = [*entry.get("aliases", ()), *shared["aliases"]]
+    return entries
+
+
+_DIRECTORY = _directory()
 # Every module's version and every carrier row's: any policy edit anywhere changes it.
 _RULES_VERSION = f"{ENGINE_VERSION}+" + content_hash(
     ROUTING_VERSION,
@@ -55,10 +71,14 @@ def evaluate(request: Mapping[str, Any]) -> dict[str, Any]:
     if verification.date_of_service is None:
         return needs_review(verification, Route(verification.program, None, review="No valid date of service.", question="Give the date of service (YYYY-MM-DD)."), steps)
     chosen = route(verification, steps)
-    if chosen.review is not None:
+    if chosen.review is not None and not chosen.unrecognised:
         return needs_review(verification, chosen, steps)
     result = MODULES[chosen.program].evaluate(verification, chosen)
     result["trace"][:0] = [{"rule": rule, "outcome": outcome, "detail": detail} for rule, outcome, detail in steps]
+    if chosen.unrecognised:
+        return as_guidance(result, chosen)
+    if chosen.suggestions:
+        result["carrier_suggestions"] = list(chosen.suggestions)
     return result
 
 
@@ -75,4 +95,6 @@ def needs_review(verification: Verification, chosen: Route, steps: list[tuple[st
     evaluation.note(chosen.review)
     estimate_lines(evaluation, "unknown_benefits")
     evaluation.billing = {"submit_to": None, "payer_id": None, "timely_filing_days": None}
+    if chosen.suggestions:
+        evaluation.extra["carrier_suggestions"] = list(chosen.suggestions)
     return build_result(evaluation, rule_module="routing", rule_version=f"{ENGINE_VERSION}+{ROUTING_VERSION}", policy=None)

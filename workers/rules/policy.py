@@ -2,6 +2,10 @@
 
   policies/triwest_va_ccn.toml      VA Community Care Network (TriWest, Optum as administrator rows)
   policies/tricare_west.toml        TRICARE (TriWest West, Humana East as administrator rows)
+  policies/medicare.toml            Original Medicare Part B (the MACs as administrator rows)
+  policies/medicare_advantage.toml  Medicare Advantage (the plans as plan rows)
+  policies/medicaid.toml            Medicaid / Medi-Cal (the managed-care plans as plan rows)
+  policies/champva.toml             CHAMPVA (and the names a card shares between VA CCN and CHAMPVA)
   policies/self_pay.toml            the No Surprises Act Good Faith Estimate
   policies/commercial/<carrier>.toml one file per commercial carrier; default.toml for the rest
   policies/commercial/_wording.toml the plain-language wording of commercial decisions
@@ -61,8 +65,13 @@ class Policy:
         return dict(self._summary)
 
 
+def carrier_rows(policy: Policy) -> list[dict[str, Any]]:
+    """A government program's carriers: the administrators that pay its claims, or its plans."""
+    return [*policy.data.get("administrator", ()), *policy.data.get("plan", ())]
+
+
 def administrator_directory(policy: Policy) -> dict[str, Any]:
-    """The payer-directory entry of a government program whose carriers are administrator rows."""
+    """The payer-directory entry of a government program whose carriers are administrator or plan rows."""
     module = policy.data["module"]
     return {
         "program": module["program"],
@@ -74,10 +83,10 @@ def administrator_directory(policy: Policy) -> dict[str, Any]:
                 "name": row["name"],
                 "aliases": list(row["aliases"]),
                 "payer_ids": [row["payer_id"]] if row["payer_id"] else [],
-                "regions": row["regions"],
+                "regions": row.get("regions") or row.get("state") or "",
                 "policy": policy.summary(),
             }
-            for row in policy.data["administrator"]
+            for row in carrier_rows(policy)
         ],
         "aliases": list(policy.data["program"]["aliases"]),
     }
@@ -108,6 +117,10 @@ def load_policy(path: Path, *shared: Any) -> Policy:
 VA_CCN = load_policy(POLICY_DIR / "triwest_va_ccn.toml")
 TRICARE = load_policy(POLICY_DIR / "tricare_west.toml")
 SELF_PAY = load_policy(POLICY_DIR / "self_pay.toml")
+MEDICARE = load_policy(POLICY_DIR / "medicare.toml")
+MEDICARE_ADVANTAGE = load_policy(POLICY_DIR / "medicare_advantage.toml")
+MEDICAID = load_policy(POLICY_DIR / "medicaid.toml")
+CHAMPVA = load_policy(POLICY_DIR / "champva.toml")
 
 COMMERCIAL_WORDING: dict[str, Any] = read_toml(COMMERCIAL_DIR / "_wording.toml")
 COMMERCIAL: dict[str, Policy] = {

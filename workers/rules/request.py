@@ -206,8 +206,13 @@ def _eligibility(data: Mapping[str, Any] | None, network: str) -> Eligibility | 
         tuple(data.get("rejections") or ()),  # rejections
         tuple([name for name in IDENTITY_FIELDS if identity.get(name) == "mismatch"]),  # mismatches
         "ambiguous" in identity,  # ambiguous
-        frozenset(  # authorization_required
-            [flag["service_type"] for flag in data.get("authorization_required") or () if flag.get("network") in networks]
+        frozenset(  # authorization_required: a flag on the plan (30) reaches the service types it applies to
+            [
+                code
+                for flag in data.get("authorization_required") or ()
+                if flag.get("network") in networks
+                for code in (flag["service_type"], *(flag.get("applies_to") or ()))
+            ]
         ),
         dict(data.get("benefit_sources") or {}),  # benefit_sources
         tuple([contact for contact in data.get("contacts") or () if contact.get("carve_out")]),  # carve_outs

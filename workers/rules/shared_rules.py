@@ -415,6 +415,8 @@ def eligibility(evaluation: Evaluation) -> bool:
         evaluation.record("eligibility_271", "skip", "No 271 eligibility response given.")
         return True
     evaluation.extra["eligibility"] = found.summary
+    for warning in found.summary.get("warnings") or ():
+        evaluation.note(ELIGIBILITY["warning"]["note"].format(warning=warning))
     if found.rejections:
         evaluation.decide_all(NEEDS_REVIEW)
         wording = ELIGIBILITY["rejection"]
@@ -440,6 +442,8 @@ def eligibility(evaluation: Evaluation) -> bool:
         return False
     if "first_name" in found.mismatches:
         evaluation.note(wording["first_name"])
+    if waived := found.summary.get("deductible_waived"):
+        evaluation.note(ELIGIBILITY["deductible_waived"]["note"].format(**waived))
     for carve_out in found.carve_outs:
         contact = f" ({'; '.join(carve_out['contacts'])})" if carve_out.get("contacts") else ""
         evaluation.note(ELIGIBILITY["carve_out"]["note"].format(
@@ -495,5 +499,18 @@ def eligibility_authorization(evaluation: Evaluation, kinds: tuple[str, ...]) ->
         )
         if status not in SETTLED:
             evaluation.require(
-                "prior_authorization", rows["requirement"].format(codes=codes_of(lines), service_types=service_types)
+                "prior_authorization",
+                rows["requirement"].format(codes=codes_of(lines), service_types=service_types)
+                + _payer_words(found, service_types.split(", ")),
             )
+
+
+def _payer_words(found: Eligibility, service_types: list[str]) -> str:
+    """What the payer's 271 said on the flagged lines (a referral from the PCP, a precertification), quoted."""
+    said = []
+    for flag in found.summary.get("authorization_required") or ():
+        if flag["service_type"] in service_types or set(flag.get("applies_to") or ()) & set(service_types):
+            said += [message for message in flag.get("messages") or () if message not in said]
+    if not said:
+        return ""
+    return " " + ELIGIBILITY["authorization"]["payer_words"].format(words="; ".join(said))

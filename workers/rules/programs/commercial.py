@@ -2,7 +2,7 @@
 (default.toml for carriers without one).
 
 In order, as a payer's edits run: the payer's 271 (inactive: CARC 27/26; a rejection: needs review),
-coverage period (CARC 26/27), codes, network (HMO/EPO or a closed
+coverage period (CARC 26/27), a child past 26 on a parent's plan (needs review), codes, network (HMO/EPO or a closed
 network out of network: CARC 242), IV/IM ketamine for psychiatric conditions (experimental 55,
 unproven 56, or covered with prior authorization where the row says so; a prior authorization from
 the payer that lists the ketamine codes is reviewed, never overridden by the policy row), Spravato
@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..catalog import BEHAVIORAL_VISIT_CATEGORIES, content_hash, group_name
+from ..dependents import ACA_DEPENDENT_AGE, ACA_QUESTION, child_past_age_limit
 from ..engine import NEEDS_REVIEW, NOT_COVERED, Evaluation, Reason, build_result, codes_of, estimate_lines, reason
 from ..off_label import find_off_label, require_informed_consent
 from ..policy import COMMERCIAL, COMMERCIAL_DEFAULT, COMMERCIAL_WORDING, Policy
@@ -132,7 +133,11 @@ def evaluate(verification: Verification, route: Route) -> dict[str, Any]:
     evaluation = Evaluation(PROGRAM, verification)
     evaluation.off_label = find_off_label(evaluation)
     carrier_rule(evaluation, rules)
-    if eligibility(evaluation) and coverage_period(evaluation, BEFORE, AFTER):
+    if (
+        eligibility(evaluation)
+        and coverage_period(evaluation, BEFORE, AFTER)
+        and not child_past_age_limit(evaluation, [(ACA_DEPENDENT_AGE, ACA_QUESTION)])
+    ):
         code_checks(evaluation)
         network(evaluation, rules)
         ketamine(evaluation, rules)
