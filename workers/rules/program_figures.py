@@ -44,6 +44,7 @@ def estimate_with_program_figures(evaluation: Evaluation, figures: dict[str, Any
         evaluation.note(f"{program}'s published figures are used for {', '.join(name.replace('_', ' ') for name in filled)}.")
     if assumed:
         evaluation.estimate["confirmed"] = False
+        evaluation.estimate["assumed"] = list(dict.fromkeys([*evaluation.estimate["assumed"], *assumed]))
         evaluation.note(
             f"Not given, so assumed to be nothing yet: {', '.join(name.replace('_', ' ') for name in assumed)}. "
             "The patient's share shown is the most they would pay; look up what is met (271 or the portal) for the real figure."
