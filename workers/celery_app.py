@@ -86,5 +86,8 @@ def celery_init_app(app: Flask) -> Celery:
         gc.freeze()
 
     import workers.tasks  # noqa: F401  (registers the shared tasks)
+    from workers import request_ids, task_metrics  # noqa: F401  (request ids and metrics through Celery's signals)
+
+    task_metrics.init_app(app, celery_app)
 
     return celery_app
