@@ -23,8 +23,6 @@ from prometheus_client.registry import REGISTRY, Collector
 from sqlalchemy import func, select
 
 from service import auth
-from service.errors import reject
-from service.roles import has_role
 
 # Seconds: a cached POST takes a few ms, an uncached ?wait= tens, a wait up to 30 s.
 LATENCY_BUCKETS = (0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -74,8 +72,15 @@ def _count(response: Response) -> Response:
 
 
 def scrape():
-    """Every count of this host's API processes, and the queue as the database has it."""
-    _allow_scrape()
+    """Every count of this host's API processes, and the queue as the database has it: for the metrics
+    token (BV_METRICS_TOKEN) as a bearer, or an admin key or staff user."""
+    token, presented = current_app.config["METRICS_TOKEN"], auth.presented_key()
+    if token and presented and hmac.compare_digest(presented.encode(), token.encode()):
+        return _exposition()
+    return _exposition_for_admin()
+
+
+def _exposition() -> Response:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         counted = CollectorRegistry()
         multiprocess.MultiProcessCollector(counted)
@@ -86,18 +91,8 @@ def scrape():
     return Response(generate_latest(counted) + generate_latest(queue), content_type=CONTENT_TYPE_PLAIN_0_0_4)
 
 
-def _allow_scrape() -> None:
-    """The metrics token (BV_METRICS_TOKEN) as a bearer, or an admin API key: 401 or 403 otherwise."""
-    presented = auth.presented_key()
-    token = current_app.config["METRICS_TOKEN"]
-    if presented and token and hmac.compare_digest(presented.encode(), token.encode()):
-        return
-    key = auth.current_key() if presented else None
-    if key is None:
-        reject(401, "Send the metrics token (BV_METRICS_TOKEN) or an admin API key: Authorization: Bearer <it>.",
-               **{"WWW-Authenticate": "Bearer"})
-    if not has_role(key.role, "admin"):
-        reject(403, f"This needs the admin role; the key has {key.role}.")
+_exposition_for_admin = auth.requires("admin")(_exposition)
+scrape.required_role = "admin"
 
 
 class QueueCollector(Collector):

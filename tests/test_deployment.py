@@ -31,3 +31,16 @@ def test_compose_runs_the_procfile_commands_with_health_checks():
     assert " ".join(services["worker"]["command"]) == procfile["worker"]
     assert " ".join(services["beat"]["command"]) == procfile["beat"], "one beat sends the sweep and the purge"
     assert all("healthcheck" in services[name] for name in ("api", "worker", "redis", "postgres"))
+
+
+def test_workers_scale_out_and_beat_runs_once():
+    """`docker compose up --scale worker=N`: nothing fixes a worker to one instance, and beat, the one thing
+    that must run once, is its own service rather than part of every worker."""
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    worker, beat = services["worker"], services["beat"]
+
+    assert not {"container_name", "ports", "hostname"} & set(worker), "a fixed name, host port or hostname stops --scale"
+    assert not {"--beat", "-B"} & set(worker["command"]), "beat inside every worker would send each schedule N times"
+    assert "beat" in beat["command"]
+    assert "deploy" not in beat or beat["deploy"].get("replicas", 1) == 1
+    assert worker["environment"]["BV_WORKER_METRICS_PORT"] and "9808" in worker["expose"]
