@@ -7,7 +7,7 @@ import sqlalchemy.exc
 from flask import Flask
 from sqlalchemy import event
 
-from service import logs, request_ids
+from service import logs, request_ids, sqlite_writes
 from service.config import from_environment
 from service.redis_store import UNAVAILABLE as REDIS_UNAVAILABLE
 
@@ -20,6 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _data_dir_secret(Path(app.config["DATA_DIR"]))
     _prepare_sqlite_directory(app)
+    sqlite_writes.init_app(app)
     _prepare_commits(app)
     logs.configure(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
     # Operability first, so every response (a refusal too) is counted and carries its request id.
