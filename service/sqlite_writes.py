@@ -9,10 +9,24 @@ transaction there) and drops it when the transaction ends, so a waiting writer w
 last one commits. It is the lock SQLite takes, taken where it is taken, one step earlier and with
 a kernel queue: no write is skipped or reordered, and SQLite's own locking (and busy_timeout) stays
 underneath, unchanged.
+
+SQLite checkpoints the WAL into the database (with an fsync) inside the COMMIT that crosses the
+threshold, so that commit, and every writer queued behind it, waited on the disk. Instead, a thread
+of each process checkpoints every second without blocking writers (PASSIVE), and a commit does it
+only past a threshold ten times SQLite's default, as a safety net for processes without the thread.
 """
 
 import fcntl
+import os
 import sqlite3
+import threading
+import time
+
+CHECKPOINT_SECONDS = 1.0
+# WAL pages after which a committing connection checkpoints after all (SQLite's default is 1,000).
+AUTOCHECKPOINT_PAGES = 10_000
+_checkpointers: set[tuple[int, str]] = set()
+_checkpointers_lock = threading.Lock()
 
 # Statements that begin a write (Python's sqlite3 issues BEGIN right before these).
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
@@ -43,6 +57,8 @@ class QueuedWriter(sqlite3.Connection):
         super().__init__(*args, **kwargs)
         self._lock_file = open(self.lock_path, "a")  # held for the connection's life
         self._writing = False
+        self.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
+        _start_checkpointer(self.lock_path.removesuffix(".write-lock"))
 
     def cursor(self, factory=_Cursor):
         return super().cursor(factory)
@@ -80,6 +96,29 @@ class QueuedWriter(sqlite3.Connection):
         if self._writing:
             self._writing = False
             fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+
+
+def _start_checkpointer(database_path: str) -> None:
+    """One checkpointing thread per database and process (started after a fork, in the child that connects)."""
+    key = (os.getpid(), database_path)
+    with _checkpointers_lock:
+        if key in _checkpointers:
+            return
+        _checkpointers.add(key)
+    threading.Thread(target=_checkpoint, args=(database_path,), name="sqlite-checkpoint", daemon=True).start()
+
+
+def _checkpoint(database_path: str) -> None:
+    connection = sqlite3.connect(database_path, isolation_level=None, check_same_thread=False)
+    try:
+        while os.path.exists(database_path):
+            time.sleep(CHECKPOINT_SECONDS)
+            try:
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.OperationalError:
+                pass  # another process is checkpointing: it does the same work
+    finally:
+        connection.close()
 
 
 def connection_class(database_path: str) -> type[QueuedWriter]:
