@@ -18,6 +18,9 @@ def broker_url(redis_url: str) -> str:
 def celery_config(config) -> dict:
     return {
         "broker_url": broker_url(config["REDIS_URL"]),
+        # kombu's Redis transport, keeping one client per channel (workers/broker.py); a Unix socket's
+        # `redis+socket://` names kombu's own.
+        "broker_transport": "workers.broker:Transport",
         "broker_connection_retry_on_startup": True,
         # Longer than the longest task (its hard time limit), or Redis hands a running task to a second worker.
         "broker_transport_options": {
