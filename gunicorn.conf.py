@@ -18,6 +18,13 @@ limit_request_line = 8190
 accesslog = "-" if os.environ.get("BV_ACCESS_LOG") else None
 
 
+def on_starting(server):
+    # Before any worker loads the app: its processes count in files that GET /metrics adds up (service/metrics.py).
+    from service.metrics_files import private_directory
+
+    private_directory("api")
+
+
 def post_worker_init(worker):
     # What is loaded by now (the app, its schemas, the rule catalogs) lives as long as the process. Frozen,
     # the collector stops walking it: a full collection went from about 50 ms, a stall of every request in

@@ -7,7 +7,7 @@ import sqlalchemy.exc
 from flask import Flask
 from sqlalchemy import event
 
-from service import logs
+from service import logs, request_ids, sqlite_writes
 from service.config import from_environment
 from service.redis_store import UNAVAILABLE as REDIS_UNAVAILABLE
 
@@ -20,8 +20,14 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _data_dir_secret(Path(app.config["DATA_DIR"]))
     _prepare_sqlite_file(app)
+    sqlite_writes.init_app(app)
     _prepare_commits(app)
-    logs.configure(app.config["LOG_LEVEL"])
+    logs.configure(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
+    # Operability first, so every response (a refusal too) is counted and carries its request id.
+    request_ids.init_app(app)
+    from service import metrics  # not at import: gunicorn.conf.py names the metrics directory first
+
+    metrics.init_app(app)
 
     from service import body_memo, group_commit, result_cache, verifications
     from service.extensions import api, csrf, db, migrate, redis_store

@@ -65,6 +65,13 @@ def from_environment(environ=None) -> dict:
         "READY_WORKER_TIMEOUT": float(environ.get("BV_READY_WORKER_TIMEOUT") or 1.0),
         # Level of the service's own log lines.
         "LOG_LEVEL": environ.get("BV_LOG_LEVEL", "INFO"),
+        # `text`, or `json` for one JSON object per line (for a log shipper); both carry the request id.
+        "LOG_FORMAT": environ.get("BV_LOG_FORMAT", "text"),
+        # Bearer token Prometheus presents at GET /metrics (an admin API key works too); empty: admin keys only.
+        "METRICS_TOKEN": environ.get("BV_METRICS_TOKEN", ""),
+        # Where a Celery worker serves its own metrics (0: it does not); the address it binds.
+        "WORKER_METRICS_PORT": _int(environ, "BV_WORKER_METRICS_PORT", 0),
+        "WORKER_METRICS_ADDRESS": environ.get("BV_WORKER_METRICS_ADDRESS", "127.0.0.1"),
         # The clinic, as it appears on Good Faith Estimates and X12 270 inquiries.
         "CLINIC_NAME": environ.get("BV_CLINIC_NAME", ""),
         "CLINIC_NPI": environ.get("BV_CLINIC_NPI", ""),

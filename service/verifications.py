@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 import workers.rules
 from schemas.verification_request import VerificationRequestSchema
-from service import audit, body_memo, eligibility, group_commit, result_cache, verification_rows
+from service import audit, body_memo, eligibility, group_commit, metrics, result_cache, verification_rows
 from service.errors import reject, where
 from service.extensions import db
 from service.json_text import SerializedJSON
@@ -120,6 +120,7 @@ def submit(request: dict, *, api_key_id=None, staff_user_id=None, idempotency_ke
 
     fingerprint = row["fingerprint"]
     found = result_cache.look_up(fingerprint, claim_for=row["id"])
+    metrics.cache_lookups.labels(found.outcome.name.lower()).inc()
     if found.outcome is Outcome.CACHED:
         return _answered_from_cache(row, found.cached, api_key_id, idempotency, wait)
     # Queued (the sweep queues it if no task is coming: Redis is down).
@@ -164,6 +165,7 @@ def _answered_from_cache(row: dict, cached: result_cache.Cached, api_key_id, ide
     # Read only from here on: its columns will do (an ORM object costs more than the rest of a cache hit).
     verification = SimpleNamespace(**row)
     verification.result_json = cached.raw
+    metrics.check_finished(columns, cached=True)
     _finished([verification])
     return verification
 
@@ -202,6 +204,7 @@ def submit_many(requests: list[tuple[int, dict]], *, batch_id, api_key_id=None, 
     for row in rows:
         if (result := cached.get(row["fingerprint"])) is not None:
             row.update(_result_columns(result, cached=True))
+            metrics.check_finished(result, cached=True)
             denials.extend(denial | {"verification_id": row["id"]} for denial in denial_rows(result))
         else:
             row["dispatched_at"] = now
@@ -394,7 +397,9 @@ def _finish_all(results: dict[str, dict], *, cached: bool, completed_at=None, se
             columns = _result_columns(result, cached=cached, completed_at=completed_at)
             if serialized is not None:
                 columns["result"] = SerializedJSON(serialized[fingerprint].decode())
-            finished += verification_rows.finish(connection, fingerprint, columns, denial_rows(result))
+            rows = verification_rows.finish(connection, fingerprint, columns, denial_rows(result))
+            metrics.check_finished(result, cached=cached, count=len(rows))
+            finished += rows
     return finished
 
 

@@ -26,7 +26,7 @@ from requests.adapters import HTTPAdapter
 from sqlalchemy import select
 
 from schemas.callbacks import DEFAULT_PORTS, refusal
-from service import batches, verifications
+from service import batches, metrics, verifications
 from service.durability import commit_durably
 from service.extensions import db
 from service.models import ApiKey, Batch, StaffUser, Verification, WebhookDelivery, utcnow
@@ -155,6 +155,7 @@ def deliver(delivery_id: int) -> None:
     host = urlsplit(delivery.url).hostname
     if (reason := refusal(delivery.url)) is not None:
         _close(delivery, "failed", error=reason[:300])
+        metrics.webhooks.labels("refused").inc()
         log.warning("webhook delivery %s to %s not sent: %s", delivery.id, host, reason)
         return
     payload = body(delivery)
@@ -184,13 +185,16 @@ def deliver(delivery_id: int) -> None:
         error = type(failure).__name__
     if error is None:
         _close(delivery, "delivered")
+        metrics.webhooks.labels("delivered").inc()
         return
     delivery.last_error = error
     if delivery.attempts >= current_app.config["WEBHOOK_MAX_ATTEMPTS"]:
         _close(delivery, "failed", error=error)
+        metrics.webhooks.labels("gave_up").inc()
         log.warning("webhook delivery %s to %s gave up after %s attempts: %s", delivery.id, host, delivery.attempts, error)
         return
     db.session.commit()
+    metrics.webhooks.labels("retrying").inc()
     log.info("webhook delivery %s to %s failed (attempt %s): %s", delivery.id, host, delivery.attempts, error)
     raise RetryLater(backoff(delivery.attempts))
 

@@ -52,3 +52,16 @@ def test_the_lock_pins_every_dependency_with_hashes_and_satisfies_pyproject():
         assert name in pinned, f"{requirement.name} is not in requirements.lock: run `make lock`"
         assert requirement.specifier.contains(pinned[name], prereleases=True), (
             f"requirements.lock pins {requirement.name} {pinned[name]}, outside {requirement.specifier}: run `make lock`")
+
+
+def test_workers_scale_out_and_beat_runs_once():
+    """`docker compose up --scale worker=N`: nothing fixes a worker to one instance, and beat, the one thing
+    that must run once, is its own service rather than part of every worker."""
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    worker, beat = services["worker"], services["beat"]
+
+    assert not {"container_name", "ports", "hostname"} & set(worker), "a fixed name, host port or hostname stops --scale"
+    assert not {"--beat", "-B"} & set(worker["command"]), "beat inside every worker would send each schedule N times"
+    assert "beat" in beat["command"]
+    assert "deploy" not in beat or beat["deploy"].get("replicas", 1) == 1
+    assert worker["environment"]["BV_WORKER_METRICS_PORT"] and "9808" in worker["expose"]

@@ -18,6 +18,9 @@ def broker_url(redis_url: str) -> str:
 def celery_config(config) -> dict:
     return {
         "broker_url": broker_url(config["REDIS_URL"]),
+        # kombu's Redis transport, keeping one client per channel (workers/broker.py); a Unix socket's
+        # `redis+socket://` names kombu's own.
+        "broker_transport": "workers.broker:Transport",
         "broker_connection_retry_on_startup": True,
         # Longer than the longest task (its hard time limit), or Redis hands a running task to a second worker.
         "broker_transport_options": {
@@ -86,5 +89,8 @@ def celery_init_app(app: Flask) -> Celery:
         gc.freeze()
 
     import workers.tasks  # noqa: F401  (registers the shared tasks)
+    from workers import request_ids, task_metrics  # noqa: F401  (request ids and metrics through Celery's signals)
+
+    task_metrics.init_app(app, celery_app)
 
     return celery_app

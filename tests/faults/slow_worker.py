@@ -10,8 +10,13 @@ import json
 import os
 import time
 
-import workers.rules
-from service import create_app
+from service.metrics_files import private_directory
+
+# As workers/make_celery.py does, before the app loads prometheus_client.
+private_directory("worker")
+
+import workers.rules  # noqa: E402
+from service import create_app  # noqa: E402
 
 flask_app = create_app({"CELERY": json.loads(os.environ.get("BV_TEST_CELERY") or "{}")})
 celery_app = flask_app.extensions["celery"]
