@@ -17,7 +17,7 @@ from service.api.responses import json_response
 from service.api_docs import Blueprint
 from service.auth import requires
 from service.errors import reject
-from service.x12.inquiry import write_270
+from workers.x12.inquiry import write_270
 
 blp = Blueprint(
     "eligibility",
