@@ -6,9 +6,9 @@ every scenario's answer through them, so a field the rules add without a schema 
 
 from marshmallow import Schema, fields, validate
 
-from schemas.eligibility import EligibilitySummarySchema
 from schemas.queries import DETERMINATIONS
 from schemas.verification_request import PROGRAMS
+from schemas.x12_271 import EligibilitySummarySchema
 from workers.rules.engine import PARTIALLY_COVERED, REQUIREMENT_KINDS
 
 STATUSES = ("queued", "running", "complete", "failed")

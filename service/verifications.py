@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 import workers.rules
 from schemas.verification_request import VerificationRequestSchema
-from service import audit, body_memo, eligibility, group_commit, result_cache, verification_rows
+from service import audit, body_memo, group_commit, result_cache, verification_rows, x12_exchange
 from service.errors import reject, where
 from service.extensions import db
 from service.json_text import SerializedJSON
@@ -39,7 +39,7 @@ EVALUATION_FAILED = "The rule modules could not evaluate this request; it has be
 
 def canonical(request: dict) -> dict:
     """The validated request in its JSON form: what is stored, hashed, and given to the rules."""
-    return _request_schema.dump(eligibility.merged(request))
+    return _request_schema.dump(x12_exchange.merged(request))
 
 
 def fingerprints(request_json: dict) -> tuple[str, str]:

@@ -5,9 +5,9 @@ import logging
 import pytest
 from fhir.resources.R4B.coverageeligibilityresponse import CoverageEligibilityResponse
 
-from schemas.eligibility import EligibilityResponseSchema
 from schemas.verification_result import VerificationSchema
-from service.coverage_eligibility import check_bindings
+from schemas.x12_271 import EligibilityResponseSchema
+from service.fhir_coverage import check_bindings
 from tests.x12.documents import IDENTIFIERS, document, pyx12_errors, replaced
 from workers.x12.inquiry import read_270
 

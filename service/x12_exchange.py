@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 import workers.rules
-from schemas.eligibility import Received271
+from schemas.x12_271 import Received271
 from service.errors import reject
 from workers.rules.routing import alias_key
 from workers.x12.inquiry import Inquiry, Person, valid_npi
