@@ -100,7 +100,8 @@ def _sqlite_pragmas(connection, record) -> None:
 
 
 def _register_unavailable_handlers(app: Flask) -> None:
-    from service.errors import error_response, where
+    from schemas.errors import where
+    from service.errors import error_response
 
     def unavailable(what):
         def handler(error):

@@ -6,7 +6,7 @@ import logging
 import orjson
 
 import workers.rules
-from service.errors import where
+from schemas.errors import where
 from service.models import utcnow
 from service.verification import cache, store
 from service.verification.finished import followed_up
