@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from .catalog import content_hash
 from .policy import COMMERCIAL, TRICARE, VA_CCN
-from .request import Verification
+from .request import VerificationRequest
 
 VA_CCN_PROGRAM = "va_ccn"
 TRICARE_PROGRAM = "tricare"
@@ -95,11 +95,11 @@ def tricare_plan(plan: str | None) -> bool:
     return bool(plan) and (plan in TRICARE_PLAN_WORDS or "TRICARE" in plan or "ADSM" in plan)
 
 
-def tricare_hint(verification: Verification) -> bool:
+def tricare_hint(verification: VerificationRequest) -> bool:
     return bool(verification.beneficiary_category) or tricare_plan(verification.plan_type)
 
 
-def va_hint(verification: Verification) -> bool:
+def va_hint(verification: VerificationRequest) -> bool:
     authorization = verification.authorization
     return authorization is not None and authorization.kind == "va_referral"
 
@@ -113,7 +113,7 @@ AMBIGUOUS_TRIWEST = (
 )
 
 
-def route(verification: Verification, trace: list[tuple[str, str, str]]) -> Route:
+def route(verification: VerificationRequest, trace: list[tuple[str, str, str]]) -> Route:
     """The program for a request; `trace` receives (rule, outcome, detail) entries."""
     program = verification.program
     candidates = match_carrier(verification.carrier)
