@@ -26,7 +26,7 @@ def document(verification) -> dict:
     doc = _head(verification)
     if verification.result:
         doc.update(verification.result if not isinstance(verification.result, SerializedJSON)
-                   else orjson.loads(verification.result))
+                   else orjson.loads(str(verification.result)))  # str(): orjson takes no subclass
     if verification.status == "failed":
         doc["error"] = {"code": "evaluation_failed", "message": verification.error}
     return doc
