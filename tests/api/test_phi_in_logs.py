@@ -13,7 +13,7 @@ from tests.conftest import another_app, serving
 from tests.faults.private_services import worker_process
 from tests.requests import VETERAN_WITH_REFERRAL, body
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 LOGGERS = ("", "celery", "kombu", "werkzeug", "sqlalchemy.engine", "sqlalchemy.pool", "service", "workers",
            "limits", "urllib3", "flask.app")

@@ -4,6 +4,7 @@ the worker's last results, which the sweep makes again (SYNCHRONOUS_COMMIT in se
 import subprocess
 import sys
 
+import pytest
 from flask_migrate import upgrade
 from sqlalchemy import insert, text
 
@@ -31,6 +32,7 @@ def test_only_the_worker_commits_without_waiting_for_the_disk(tmp_path):
     assert settings == {"api": "on", "worker": "off"}
 
 
+@pytest.mark.slow
 def test_the_procfile_worker_is_the_one_that_does_not_wait(tmp_path):
     # workers/make_celery.py is what `celery -A workers.make_celery worker` (Procfile, docker-compose) loads.
     shown = subprocess.run(
