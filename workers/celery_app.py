@@ -1,7 +1,7 @@
 """The Celery app, bound to a Flask app as in Flask's Celery pattern (`celery_init_app`).
 
 With the tasks, this sits on top of the service: the app factory calls `celery_init_app`, the one
-import from the service up to here (see `.importlinter`)."""
+import from the service up to here (the import-linter contracts in pyproject.toml)."""
 
 import gc
 import os
