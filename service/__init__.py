@@ -44,7 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     celery_init_app(app)
 
     from service import api as api_area
-    from service import auth, health, pages, rate_limits, security_headers, staff
+    from service import auth, health, pages, rate_limits, security_headers
 
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", auth.SECURITY_SCHEMES["bearerAuth"])
@@ -55,7 +55,6 @@ def create_app(config: dict | None = None) -> Flask:
     _register_unavailable_handlers(app)
     rate_limits.init_app(app)
     security_headers.init_app(app)
-    app.session_interface = staff.CookieSessions()
 
     from service.cli import keys, purge, users
 

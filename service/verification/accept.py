@@ -16,7 +16,6 @@ import workers.rules
 from schemas.verification_request import VerificationRequestSchema
 from service import audit, body_memo, queue, x12_exchange
 from service.errors import reject
-from service.json_text import SerializedJSON
 from service.models import utcnow
 from service.signing import sign
 from service.verification import cache, row, store
@@ -113,12 +112,10 @@ def _answered_from_cache(new: Row, cached: cache.Cached, api_key_id, wait) -> Ro
 
 
 def _cached_columns(cached: cache.Cached) -> tuple[dict, list[dict]]:
-    """A cached result's verification columns (the result as the cache holds it, not parsed again) and
-    denial rows, worked out once per result and process."""
+    """A cached result's verification columns and denial rows, worked out once per result and process."""
     if cached.derived is None:
         result = cached.result
         columns = row.result_columns(result, cached=True)
-        columns["result"] = SerializedJSON(cached.raw.decode())
         del columns["completed_at"]
         cached.derived = (columns, row.denial_rows(result))
     return cached.derived

@@ -7,7 +7,6 @@ from flask import url_for
 
 from service import audit
 from service.errors import reject
-from service.json_text import SerializedJSON
 from service.verification import store
 from service.verification.row import Row
 
@@ -25,19 +24,15 @@ def document(verification) -> dict:
     """The contract's JSON for one verification (a Row, or a Verification read by the ORM)."""
     doc = _head(verification)
     if verification.result:
-        doc.update(verification.result if not isinstance(verification.result, SerializedJSON)
-                   else orjson.loads(str(verification.result)))  # str(): orjson takes no subclass
+        doc.update(verification.result)
     if verification.status == "failed":
         doc["error"] = {"code": "evaluation_failed", "message": verification.error}
     return doc
 
 
 def document_json(verification: Row) -> bytes:
-    """`document()` serialized. A result still as the cache held it goes out as it is, never parsed: the
-    head's JSON object and the result's are joined (results never hold the head's keys)."""
-    if not isinstance(verification.result, SerializedJSON):
-        return orjson.dumps(document(verification))
-    return orjson.dumps(_head(verification))[:-1] + b"," + verification.result.encode()[1:]
+    """`document()` serialized."""
+    return orjson.dumps(document(verification))
 
 
 def _head(verification) -> dict:

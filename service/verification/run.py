@@ -38,13 +38,13 @@ def run_many(verification_ids) -> None:
             # happened but not the exception's message, which may quote the request (PHI).
             log.error("rule evaluation failed for verification %s: %s at %s", row.id, type(error).__name__, where(error))
             failed.add(row.fingerprint)
-    # Each result serialized once, for the cache, the rows and the announcement alike.
+    # Each result serialized once, for the cache and the announcement alike.
     serialized = {fingerprint: orjson.dumps(result) for fingerprint, result in results.items()}
     # Cached first: an identical request saved after the rows are finished below finds the result there
     # (its claim fails while ours is held); one saved before is finished below with the rest.
     cache.put_many(serialized)
     completed_at = utcnow()
-    finished = store.finish_all(results, cached=False, completed_at=completed_at, serialized=serialized)
+    finished = store.finish_all(results, cached=False, completed_at=completed_at)
     if failed:
         finished += store.fail_all(failed, EVALUATION_FAILED, completed_at)
     announcements = {fingerprint: announcement("complete", completed_at, result_json=serialized[fingerprint])

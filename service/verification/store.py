@@ -18,7 +18,6 @@ from sqlalchemy import Connection, bindparam, func, insert, select, text, update
 from service import audit
 from service.durability import commit_durably
 from service.extensions import db
-from service.json_text import SerializedJSON
 from service.models import AuditEvent, Batch, Verification, VerificationDenial, utcnow
 from service.verification import group_commit
 from service.verification.row import COLUMNS, RESULT_COLUMNS, UNFINISHED, Finished, Row, denial_rows, result_columns
@@ -77,17 +76,8 @@ SELECT created_at, 'create', id, api_key_id, staff_user_id FROM verification
 
 
 def _as_json(values) -> str:
-    """JSON of rows for json_populate_recordset: UUIDs and timestamps as text, JSON columns as objects (a
-    result already serialized goes in as it is)."""
-    return orjson.dumps(values, default=_fragment, option=orjson.OPT_PASSTHROUGH_SUBCLASS).decode()
-
-
-def _fragment(value):
-    if isinstance(value, SerializedJSON):
-        return orjson.Fragment(str(value))  # str() of a subclass: the plain str orjson takes
-    if isinstance(value, str):
-        return str(value)
-    raise TypeError(type(value).__name__)
+    """JSON of rows for json_populate_recordset: UUIDs and timestamps as text, JSON columns as objects."""
+    return orjson.dumps(values).decode()
 
 
 def save_new(row: Row, denials: list[dict]) -> None:
@@ -193,19 +183,16 @@ def finish(connection: Connection, fingerprint: str, columns: dict, denials: lis
     return [Finished(*row) for row in moved]
 
 
-def finish_all(results: dict[str, dict], *, cached: bool, completed_at=None, serialized=None) -> list[Finished]:
+def finish_all(results: dict[str, dict], *, cached: bool, completed_at=None) -> list[Finished]:
     """Finish every saved, unfinished verification of these fingerprints with its result (and its denial
     reasons), each exactly once; the verifications finished. One request's rows are one statement on
-    PostgreSQL, committed on its own; more, one transaction. `serialized`: the results already as JSON, by
-    fingerprint (stored as they are)."""
+    PostgreSQL, committed on its own; more, one transaction."""
     single = len(results) == 1 and db.engine.dialect.name == "postgresql"
     finished = []
     with (db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") if single else db.engine.begin()) as connection:
         for fingerprint, result in results.items():
-            columns = result_columns(result, cached=cached, completed_at=completed_at)
-            if serialized is not None:
-                columns["result"] = SerializedJSON(serialized[fingerprint].decode())
-            finished += finish(connection, fingerprint, columns, denial_rows(result))
+            finished += finish(connection, fingerprint, result_columns(result, cached=cached, completed_at=completed_at),
+                               denial_rows(result))
     return finished
 
 
