@@ -1,6 +1,14 @@
-"""The one error shape every API answer uses."""
+"""The one error shape every API answer uses, and where an error happened (for logs, never values)."""
+
+import traceback
 
 from marshmallow import Schema, fields
+
+
+def where(error: BaseException) -> str:
+    """The innermost frames of a traceback, as file:line in function, without any values (they may be PHI)."""
+    frames = traceback.extract_tb(error.__traceback__)[-3:]
+    return " < ".join(f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno} in {frame.name}" for frame in reversed(frames))
 
 
 class ErrorDetailSchema(Schema):

@@ -29,8 +29,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     metrics.init_app(app)
 
-    from service import body_memo, group_commit, result_cache, verifications
+    from service import body_memo
     from service.extensions import api, csrf, db, migrate, redis_store
+    from service.verification import cache, group_commit, store
 
     db.init_app(app)
     csrf.init_app(app)
@@ -39,17 +40,17 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
-        group_commit.init_app(app, db.engine, verifications.write_new,
+        group_commit.init_app(app, db.engine, store.write_new,
                               single_statement=db.engine.dialect.name == "postgresql")
     body_memo.init_app(app)
-    result_cache.init_app(app)
+    cache.init_app(app)
 
     from workers.celery_app import celery_init_app
 
     celery_init_app(app)
 
     from service import api as api_area
-    from service import api_docs, audit, auth, health, pages, rate_limits, request_limits, security_headers, staff
+    from service import api_docs, audit, auth, health, pages, rate_limits, request_limits, security_headers
 
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", auth.SECURITY_SCHEMES["bearerAuth"])
@@ -63,7 +64,6 @@ def create_app(config: dict | None = None) -> Flask:
     rate_limits.init_app(app)
     security_headers.init_app(app)
     audit.init_app(app)
-    app.session_interface = staff.CookieSessions()
 
     from service.cli import keys, purge, users
 
@@ -116,7 +116,8 @@ def _sqlite_pragmas(connection, record) -> None:
 
 
 def _register_unavailable_handlers(app: Flask) -> None:
-    from service.errors import error_response, where
+    from schemas.errors import where
+    from service.errors import error_response
 
     def unavailable(what):
         def handler(error):

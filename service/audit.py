@@ -7,8 +7,8 @@ filters), the API key or staff user, and the client's address. The event is comm
 response leaves: if it cannot be written, the caller gets a 503, not the data. A test walks the URL
 map: every endpoint is in PATIENT_DATA, RECORDED_WITH_THE_ROW or NO_PATIENT_DATA.
 
-Creating a verification is recorded with its row instead (service/verification_rows.py), and an
-Idempotency-Key replay as a read where it is answered (service/verifications.py). Events are kept
+Creating a verification is recorded with its row instead (service/verification/store.py), and an
+Idempotency-Key replay as a read where it is answered (service/verification/accept.py). Events are kept
 when retention purges the verifications they name.
 """
 
@@ -46,6 +46,7 @@ NO_PATIENT_DATA = {
     "static": "the console's scripts and styles",
     "health.healthz": "process health",
     "health.readyz": "service health",
+    "metrics": "counts by route, program and determination; never a patient's data",
     "payers.payers": "the payers and their rule versions",
     "billing.denial_reasons": "counts of denial reasons, no verification",
     "batches.create": "the new batch's id and its bad rows' field names",

@@ -9,7 +9,10 @@ from pathlib import Path
 
 import orjson
 
-from service import json_text
+
+def _json_text(value) -> str:
+    """How JSON columns are written (orjson, as they are read)."""
+    return orjson.dumps(value).decode()
 
 
 def _int(environ, name, default):
@@ -108,7 +111,7 @@ def from_environment(environ=None) -> dict:
         # A connection for every server thread (gunicorn's BV_THREADS): with fewer, the threads past the pool's
         # size open and close a connection per request, and PostgreSQL forks a backend for each.
         "SQLALCHEMY_ENGINE_OPTIONS": {
-            "hide_parameters": True, "pool_recycle": 3600, "json_serializer": json_text.dumps, "json_deserializer": orjson.loads,
+            "hide_parameters": True, "pool_recycle": 3600, "json_serializer": _json_text, "json_deserializer": orjson.loads,
             "pool_size": _int(environ, "BV_DB_POOL_SIZE", _int(environ, "BV_THREADS", 16)), "max_overflow": 4,
         },
         # How long each process trusts what it last read of an API key (seconds): a revocation made in another

@@ -1,7 +1,6 @@
 """Turning every failure into the contract's error shape, raised from one place."""
 
 import json
-import traceback
 from http import HTTPStatus
 
 import orjson
@@ -60,9 +59,3 @@ def error_response(status: int, message: str, fields=None, headers=None, code=No
 def reject(status: int, message: str, fields=None, **headers):
     """Stop the request with the contract's error shape."""
     abort(status, message=message, fields=fields, headers=headers or None)
-
-
-def where(error: BaseException) -> str:
-    """The innermost frames of a traceback, as file:line in function, without any values (they may be PHI)."""
-    frames = traceback.extract_tb(error.__traceback__)[-3:]
-    return " < ".join(f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno} in {frame.name}" for frame in reversed(frames))

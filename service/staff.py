@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import abort, current_app, g, redirect, request, session, url_for
-from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import delete, or_, select
 
 from service.extensions import db
@@ -32,16 +31,6 @@ LAST_SEEN_RESOLUTION = timedelta(seconds=60)
 _hasher = PasswordHasher()
 # Checked when the username is unknown, so a wrong name costs as long as a wrong password.
 _UNKNOWN_USER_HASH = _hasher.hash("no such user: this hash only spends the same time")
-
-
-class CookieSessions(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, without building the cookie's signer for a request that sends no
-    cookie (every API call): Flask builds one per request, a tenth of the time of a cached POST."""
-
-    def open_session(self, app, request):
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
-            return self.session_class()
-        return super().open_session(app, request)
 
 
 def normal_username(username: str) -> str:

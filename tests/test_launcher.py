@@ -16,6 +16,8 @@ import requests
 
 from tests.scenario_expectations import assert_meets_expectations, load_scenario, scenario_files, scenario_id
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -5,14 +5,14 @@ import logging
 import pytest
 from fhir.resources.R4B.coverageeligibilityresponse import CoverageEligibilityResponse
 
-from schemas.eligibility import EligibilityResponseSchema
 from schemas.verification_result import VerificationSchema
-from service.coverage_eligibility import PAYMENT_TYPES, check_bindings
-from service.x12.inquiry import read_270
+from schemas.x12_271 import EligibilityResponseSchema
+from service.fhir_coverage import PAYMENT_TYPES, check_bindings
 from tests.x12.documents import IDENTIFIERS, document, pyx12_errors, replaced, sample
 from tests.x12.test_inquiry import guide_model
 from tests.x12.test_tolerance import ACK_999
 from workers.rules.programs import PROGRAMS
+from workers.x12.inquiry import read_270
 
 CLINIC = {"CLINIC_NPI": "1234567893", "CLINIC_NAME": "Serenity Ketamine Clinic", "CLINIC_TIN": "12-3456789"}
 MARISOL = {"first_name": "Marisol", "last_name": "Quintero-Hale", "date_of_birth": "1985-04-12"}

@@ -5,10 +5,10 @@ import io
 
 import pytest
 
-from service import verifications
 from service.extensions import db
 from service.models import Verification
 from tests.api.conftest import result
+from tests.requests import record_result
 
 
 def exported(client, auth, **params) -> tuple[object, list[dict]]:
@@ -51,7 +51,7 @@ def test_a_cell_a_spreadsheet_would_run_is_quoted(app, client, auth, clean_verif
     with app.app_context():
         verification = Verification(request={"coverage": {}}, request_digest="d" * 64, fingerprint="f" * 64,
                                     carrier='=HYPERLINK("http://evil.example","x")')
-        verifications.record_result(verification, result("commercial", "not_covered", "55"), cached=False)
+        record_result(verification, result("commercial", "not_covered", "55"))
         db.session.add(verification)
         db.session.commit()
 
@@ -76,7 +76,7 @@ def test_no_separator_in_a_cell_can_start_a_formula(app, client, auth, clean_ver
     with app.app_context():
         verification = Verification(request={"coverage": {}}, request_digest="d" * 64, fingerprint="f" * 64,
                                     carrier=carrier)
-        verifications.record_result(verification, result("commercial", "not_covered", "55"), cached=False)
+        record_result(verification, result("commercial", "not_covered", "55"))
         db.session.add(verification)
         db.session.commit()
 

@@ -7,9 +7,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from schemas.verification_request import VerificationRequestSchema
-from service import verifications
 from service.extensions import db
 from service.models import Verification, utcnow
+from service.verification import accept
 from tests.api.test_phi_in_redis import PHI
 from tests.requests import VETERAN_WITH_REFERRAL, body
 
@@ -75,7 +75,7 @@ def test_metrics_count_requests_by_route_checks_cache_hits_and_tasks_and_carry_n
 
 @pytest.mark.db
 def test_queue_depth_and_the_oldest_queued_check_come_from_the_database(app, client, metrics_token, clean_verifications):
-    request = verifications.canonical(VerificationRequestSchema().load(body()))
+    request = accept.canonical(VerificationRequestSchema().load(body()))
     with app.app_context():
         for minutes, status in ((5, "queued"), (1, "queued"), (0, "running"), (30, "complete")):
             db.session.add(Verification(request=request, request_digest="d" * 64, fingerprint=f"{minutes}".ljust(64, "q"),

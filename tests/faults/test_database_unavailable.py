@@ -13,7 +13,7 @@ from tests.faults.private_services import private_postgres, wait_until
 from tests.requests import body
 
 # The database here is a private PostgreSQL cluster, whichever backend the rest of the run uses.
-pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["postgresql"], indirect=True)]
 
 LEAKS = ("Traceback", "psycopg", "sqlalchemy", "OperationalError", "SELECT", "127.0.0.1")
 

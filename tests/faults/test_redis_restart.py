@@ -20,7 +20,7 @@ from tests.conftest import another_app
 from tests.faults.private_services import private_redis, wait_until, worker_process
 from tests.requests import body
 
-pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("clean_verifications")]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.usefixtures("clean_verifications")]
 
 
 def statuses(app, ids) -> list[str]:

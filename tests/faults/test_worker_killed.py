@@ -22,7 +22,7 @@ from tests.conftest import another_app
 from tests.faults.private_services import wait_until, worker_process
 from tests.requests import body
 
-pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("clean_verifications")]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.usefixtures("clean_verifications")]
 
 ACCEPTED = 6
 EVALUATION_SECONDS = 4

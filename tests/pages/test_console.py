@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from tests.pages.conftest import assert_every_field_labelled, record_timing, screenshot, sign_in, wait_for_path
 from tests.requests import body
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 FOCUSED = """() => {
   const element = document.activeElement;

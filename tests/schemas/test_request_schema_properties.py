@@ -15,7 +15,7 @@ from schemas.verification_request import (
     RELATIONSHIPS,
     VerificationRequestSchema,
 )
-from service.verifications import canonical
+from service.verification.accept import canonical
 from tests.requests import body
 
 SCHEMA = VerificationRequestSchema()
@@ -107,6 +107,7 @@ def diagnosis_ok(value: str) -> bool:
         return False
 
 
+@pytest.mark.slow
 @EXAMPLES
 @given(valid_requests)
 def test_every_valid_request_loads_and_its_canonical_form_is_a_fixed_point(request):
@@ -137,6 +138,7 @@ json_values = st.recursive(
 )
 
 
+@pytest.mark.slow
 @EXAMPLES
 @given(st.dictionaries(st.sampled_from(["patient", "coverage", "services", "sessions", "diagnoses", "x"]),
                        json_values, max_size=6))

@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 
 from schemas.verification_request import VerificationRequestSchema
-from service.eligibility import merged
-from service.x12.reader import read_271
-from service.x12.summary import summarize
+from service.x12_exchange import merged
 from tests.x12.documents import every_sample, raw_segments, sample
+from workers.x12.reader import read_271
+from workers.x12.summary import summarize
 
 EB01 = {"deductible": "C", "deductible_met": "C", "out_of_pocket_max": "G", "out_of_pocket_met": "G",
         "copay": "B", "coinsurance_percent": "A"}

@@ -8,7 +8,7 @@ import pytest
 
 import workers.rules
 from schemas.verification_request import VerificationRequestSchema
-from service.eligibility import merged
+from service.x12_exchange import merged
 from tests.x12.documents import IDENTIFIERS, document, rebuilt, replaced
 
 SCHEMA = VerificationRequestSchema()

@@ -7,9 +7,9 @@ from html import escape
 
 import pytest
 
-from service.x12.envelope import MalformedX12
-from service.x12.reader import read_271
 from tests.x12.documents import document, replaced
+from workers.x12.envelope import MalformedX12
+from workers.x12.reader import read_271
 
 ACTIVE = document("active-behavioral-health.271")
 EXPECTED = read_271(ACTIVE)

@@ -19,7 +19,7 @@ from .engine import NEEDS_REVIEW, Evaluation, build_result, estimate_lines
 from .off_label import find_off_label, require_informed_consent
 from .policy import ENGINE_VERSION
 from .programs import champva, commercial, medicaid, medicare, medicare_advantage, self_pay, tricare, va_ccn
-from .request import Verification, read_request
+from .request import VerificationRequest, read_request
 from .routing import GOVERNMENT_POLICIES, ROUTING_VERSION, Route, route
 from .unrecognised_carrier import as_guidance
 
@@ -82,7 +82,7 @@ def evaluate(request: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
-def needs_review(verification: Verification, chosen: Route, steps: list[tuple[str, str, str]]) -> dict[str, Any]:
+def needs_review(verification: VerificationRequest, chosen: Route, steps: list[tuple[str, str, str]]) -> dict[str, Any]:
     """A request the rules cannot route or that contradicts itself: every line needs a person."""
     evaluation = Evaluation(chosen.program, verification)
     evaluation.trace.extend({"rule": rule, "outcome": outcome, "detail": detail} for rule, outcome, detail in steps)

@@ -95,7 +95,7 @@ _services_data = read_toml(CATALOG_DIR / "services.toml")
 _diagnoses_data = read_toml(CATALOG_DIR / "diagnoses.toml")
 _drugs_data = read_toml(CATALOG_DIR / "drugs.toml")
 _reasons_data = read_toml(CATALOG_DIR / "reason_codes.toml")
-_eligibility_data = read_toml(CATALOG_DIR / "eligibility.toml")
+_eligibility_data = read_toml(CATALOG_DIR / "x12_271.toml")
 
 SERVICES: dict[str, Service] = _load_services(_services_data)
 FEE_SCHEDULE_NAME: str = _services_data["fee_schedule_name"]

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 from .catalog import CARC, FEE_SCHEDULE_NAME, RARC, RETIRED_CARCS, SERVICES, VISIT_CATEGORIES, Service
 from .estimate import ZERO, assumed_figures, cents, cost_share_series
-from .request import Verification
+from .request import VerificationRequest
 
 COVERED = "covered"
 NOT_COVERED = "not_covered"
@@ -134,7 +134,7 @@ class Line:
             self.reasons.append(why)
 
 
-def make_lines(verification: Verification) -> list[Line]:
+def make_lines(verification: VerificationRequest) -> list[Line]:
     # An infusion or injection takes the drug billed with it; racemic ketamine is the one the
     # catalog administers this way (esketamine is self-administered nasally).
     administered = None
@@ -163,7 +163,7 @@ def make_lines(verification: Verification) -> list[Line]:
 class Evaluation:
     """Everything one evaluation accumulates, and the helpers rules use to add to it."""
 
-    def __init__(self, program: str | None, verification: Verification, lines: list[Line] | None = None):
+    def __init__(self, program: str | None, verification: VerificationRequest, lines: list[Line] | None = None):
         self.program = program
         self.rule_prefix = f"{program or 'routing'}."  # of every trace entry's rule name
         self.verification = verification
@@ -465,7 +465,7 @@ UNCONFIRMED_NOTE = (
 )
 
 
-def eligibility_status(verification: Verification) -> str:
+def eligibility_status(verification: VerificationRequest) -> str:
     """Whether anyone confirmed the coverage is active (CONTRACT.md "Policy versus eligibility"):
     confirmed_271 when the payer's 271 about this patient says active on the date of service; stated
     when staff entered benefits, coverage dates or an authorization; unconfirmed otherwise."""
@@ -491,7 +491,7 @@ def eligibility_status(verification: Verification) -> str:
     return UNCONFIRMED
 
 
-def benefits_source(verification: Verification) -> str | None:
+def benefits_source(verification: VerificationRequest) -> str | None:
     """Where coverage.benefits came from: "request", "271", or "271+request" when each gave some figures."""
     if verification.benefits is None:
         return None

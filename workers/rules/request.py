@@ -74,7 +74,7 @@ class ServiceLine(NamedTuple):
     charge: Decimal | None
 
 
-class Verification(NamedTuple):
+class VerificationRequest(NamedTuple):
     program: str | None
     carrier: str | None
     plan_type: str | None
@@ -244,7 +244,7 @@ def _service(data: Mapping[str, Any]) -> ServiceLine:
     return ServiceLine(code, well_formed, units, charge)
 
 
-def read_request(request: Mapping[str, Any]) -> Verification:
+def read_request(request: Mapping[str, Any]) -> VerificationRequest:
     patient = request.get("patient") or EMPTY
     coverage = request.get("coverage") or EMPTY
     day = as_date(request.get("date_of_service"))
@@ -267,8 +267,8 @@ def read_request(request: Mapping[str, Any]) -> Verification:
     network = as_text(coverage.get("network_status"))
     network_status = network.lower() if network else "unknown"
     veteran = patient.get("veteran")
-    # Positional, in the field order of Verification (each argument is named in its comment).
-    return Verification(
+    # Positional, in the field order of VerificationRequest (each argument is named in its comment).
+    return VerificationRequest(
         program.lower() if program else None,  # program
         as_text(coverage.get("carrier")),  # carrier
         (as_text(coverage.get("plan_type")) or "").upper() or None,  # plan_type

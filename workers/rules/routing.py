@@ -41,7 +41,7 @@ from .programs import MEDICARE_ADVANTAGE as MEDICARE_ADVANTAGE_PROGRAM
 from .programs import SELF_PAY as SELF_PAY_PROGRAM
 from .programs import TRICARE as TRICARE_PROGRAM
 from .programs import VA_CCN as VA_CCN_PROGRAM
-from .request import Verification
+from .request import VerificationRequest
 
 __all__ = [
     "COMMERCIAL_PROGRAM", "SELF_PAY_PROGRAM", "TRICARE_PROGRAM", "VA_CCN_PROGRAM", "PROGRAMS",
@@ -302,11 +302,11 @@ def tricare_plan(plan: str | None) -> bool:
     return bool(plan) and (plan in TRICARE_PLAN_WORDS or "TRICARE" in plan or "ADSM" in plan)
 
 
-def tricare_hint(verification: Verification) -> bool:
+def tricare_hint(verification: VerificationRequest) -> bool:
     return bool(verification.beneficiary_category) or tricare_plan(verification.plan_type)
 
 
-def va_hint(verification: Verification) -> bool:
+def va_hint(verification: VerificationRequest) -> bool:
     authorization = verification.authorization
     return authorization is not None and authorization.kind == "va_referral"
 
@@ -332,13 +332,13 @@ def _names(candidates: tuple[Candidate, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(candidate.name for candidate in candidates))
 
 
-def unknown_carrier_question(verification: Verification, suggestions: tuple[str, ...]) -> str:
+def unknown_carrier_question(verification: VerificationRequest, suggestions: tuple[str, ...]) -> str:
     suggested = f" (near: {', '.join(suggestions)})" if suggestions else ""
     dos = verification.date_of_service.isoformat() if verification.date_of_service else "the date of service"
     return UNKNOWN_CARRIER.format(carrier=verification.carrier, suggested=suggested, dos=dos)
 
 
-def route(verification: Verification, trace: list[tuple[str, str, str]]) -> Route:
+def route(verification: VerificationRequest, trace: list[tuple[str, str, str]]) -> Route:
     """The program for a request; `trace` receives (rule, outcome, detail) entries."""
     program = verification.program
     if program == SELF_PAY_PROGRAM:
@@ -363,7 +363,7 @@ def route(verification: Verification, trace: list[tuple[str, str, str]]) -> Rout
 
 
 def _given_program(
-    verification: Verification, program: str, candidates: tuple[Candidate, ...], suggestions: tuple[str, ...],
+    verification: VerificationRequest, program: str, candidates: tuple[Candidate, ...], suggestions: tuple[str, ...],
     named: str | None, words: str, trace: list[tuple[str, str, str]],
 ) -> Route:
     if program not in PROGRAMS:
@@ -403,13 +403,13 @@ def _plan_of_carrier(candidates: tuple[Candidate, ...], program: str) -> Candida
     return False
 
 
-def _runs_detail(verification: Verification, program: str, plan: Candidate | None) -> str:
+def _runs_detail(verification: VerificationRequest, program: str, plan: Candidate | None) -> str:
     which = plan.name if plan else f"a {PROGRAM_NAMES[program]} plan not in the table"
     return f"'{verification.carrier}' with program {program}: {which}."
 
 
 def _by_carrier(
-    verification: Verification, candidates: tuple[Candidate, ...], named: str | None, words: str,
+    verification: VerificationRequest, candidates: tuple[Candidate, ...], named: str | None, words: str,
     trace: list[tuple[str, str, str]],
 ) -> Route:
     programs = {c.program for c in candidates}
@@ -436,7 +436,7 @@ def _by_carrier(
 
 
 def _shared_name(
-    verification: Verification, candidates: tuple[Candidate, ...], programs: set[str], trace: list[tuple[str, str, str]],
+    verification: VerificationRequest, candidates: tuple[Candidate, ...], programs: set[str], trace: list[tuple[str, str, str]],
 ) -> Route:
     """A name two programs share ("TriWest", "VA"): the request's other fields must tell them apart."""
     hinted: set[str] = set()
@@ -470,7 +470,7 @@ def _shared_name(
 
 
 def _unrecognised(
-    verification: Verification, found: CarrierMatch, suggestions: tuple[str, ...], named: str | None, words: str,
+    verification: VerificationRequest, found: CarrierMatch, suggestions: tuple[str, ...], named: str | None, words: str,
     trace: list[tuple[str, str, str]],
 ) -> Route:
     if named is not None:
@@ -500,7 +500,7 @@ def _unrecognised(
     return _commercial_guidance(verification, suggestions, trace)
 
 
-def _commercial_guidance(verification: Verification, suggestions: tuple[str, ...], trace: list[tuple[str, str, str]]) -> Route:
+def _commercial_guidance(verification: VerificationRequest, suggestions: tuple[str, ...], trace: list[tuple[str, str, str]]) -> Route:
     near = f"; near: {', '.join(suggestions)}" if suggestions else ""
     trace.append(("routing.carrier", "fail", f"Carrier '{verification.carrier}' is not recognised{near}: the default commercial policy prices the lines as guidance only, and a person must confirm the coverage."))
     return Route(

@@ -18,7 +18,7 @@ from ..off_label import find_off_label, require_informed_consent
 from ..policy import CHAMPVA as POLICY
 from ..policy import administrator_directory
 from ..program_figures import estimate_with_program_figures
-from ..request import Verification
+from ..request import VerificationRequest
 from ..routing import Route
 from ..shared_rules import code_checks, coverage_period, eligibility
 from . import CHAMPVA
@@ -43,7 +43,7 @@ BEFORE = Reason("26", None, "The date of service is before the patient's CHAMPVA
 AFTER = Reason("27", None, "The date of service is after the patient's CHAMPVA eligibility ended.")
 
 
-def evaluate(verification: Verification, route: Route) -> dict[str, Any]:
+def evaluate(verification: VerificationRequest, route: Route) -> dict[str, Any]:
     evaluation = Evaluation(PROGRAM, verification)
     evaluation.off_label = find_off_label(evaluation)
     if (

@@ -22,7 +22,7 @@ from ..dependents import ACA_DEPENDENT_AGE, ACA_QUESTION, child_past_age_limit
 from ..engine import NEEDS_REVIEW, NOT_COVERED, Evaluation, Reason, build_result, codes_of, estimate_lines, reason
 from ..off_label import find_off_label, require_informed_consent
 from ..policy import COMMERCIAL, COMMERCIAL_DEFAULT, COMMERCIAL_WORDING, Policy
-from ..request import Verification
+from ..request import VerificationRequest
 from ..routing import COMMERCIAL_PROGRAM, Route
 from ..shared_rules import (
     apply_authorization,
@@ -128,7 +128,7 @@ BEFORE = Reason("26", None, WORDING["coverage_period"]["before"])
 AFTER = Reason("27", None, WORDING["coverage_period"]["after"])
 
 
-def evaluate(verification: Verification, route: Route) -> dict[str, Any]:
+def evaluate(verification: VerificationRequest, route: Route) -> dict[str, Any]:
     rules = CARRIERS[route.candidate.key] if route.candidate else DEFAULT
     evaluation = Evaluation(PROGRAM, verification)
     evaluation.off_label = find_off_label(evaluation)

@@ -18,7 +18,7 @@ from ..government_rules import psychiatric_ketamine_lines
 from ..off_label import find_off_label, require_informed_consent
 from ..policy import MEDICAID as POLICY
 from ..policy import administrator_directory
-from ..request import Verification
+from ..request import VerificationRequest
 from ..routing import Route, alias_key
 from ..shared_rules import (
     apply_authorization,
@@ -55,7 +55,7 @@ ESKETAMINE_REASONS = {
 class Plan:
     """The managed-care plan (or fee-for-service) and state the request names, as far as it names them."""
 
-    def __init__(self, verification: Verification, route: Route):
+    def __init__(self, verification: VerificationRequest, route: Route):
         row = PLANS.get(route.candidate.key) if route.candidate and route.candidate.key else None
         self.row = row
         self.name = row["name"] if row else "the Medicaid plan"
@@ -73,7 +73,7 @@ class Plan:
         return self.medi_cal and self.row is not None
 
 
-def evaluate(verification: Verification, route: Route) -> dict[str, Any]:
+def evaluate(verification: VerificationRequest, route: Route) -> dict[str, Any]:
     evaluation = Evaluation(PROGRAM, verification)
     evaluation.off_label = find_off_label(evaluation)
     plan = Plan(verification, route)

@@ -21,7 +21,7 @@ from ..off_label import find_off_label, require_informed_consent
 from ..policy import MEDICARE as POLICY
 from ..policy import administrator_directory
 from ..program_figures import estimate_with_program_figures
-from ..request import Verification
+from ..request import VerificationRequest
 from ..routing import Route
 from ..shared_rules import code_checks, coverage_period, eligibility, esketamine_indication
 from . import MEDICARE
@@ -46,7 +46,7 @@ DRUG_ALONE = reason(ESKETAMINE["drug_alone"], "")
 VISIT_CODES = frozenset(ESKETAMINE["visit_codes"])
 
 
-def evaluate(verification: Verification, route: Route) -> dict[str, Any]:
+def evaluate(verification: VerificationRequest, route: Route) -> dict[str, Any]:
     evaluation = Evaluation(PROGRAM, verification)
     evaluation.off_label = find_off_label(evaluation)
     if eligibility(evaluation) and coverage_period(evaluation, BEFORE, AFTER):

@@ -15,7 +15,7 @@ from ..engine import NEEDS_REVIEW, NOT_COVERED, Evaluation, Reason, build_result
 from ..off_label import find_off_label, require_informed_consent
 from ..policy import MEDICARE_ADVANTAGE as POLICY
 from ..policy import administrator_directory
-from ..request import Verification
+from ..request import VerificationRequest
 from ..routing import Route
 from ..shared_rules import (
     apply_authorization,
@@ -51,7 +51,7 @@ def plan_name(route: Route) -> str:
     return route.candidate.name if route.candidate and route.candidate.key else "the Medicare Advantage plan"
 
 
-def evaluate(verification: Verification, route: Route) -> dict[str, Any]:
+def evaluate(verification: VerificationRequest, route: Route) -> dict[str, Any]:
     evaluation = Evaluation(PROGRAM, verification)
     evaluation.off_label = find_off_label(evaluation)
     plan = plan_name(route)

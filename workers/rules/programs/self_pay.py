@@ -15,7 +15,7 @@ from typing import Any
 from ..engine import SELF_PAY, Evaluation, build_result, estimate_lines, money
 from ..off_label import find_off_label, off_label_items
 from ..policy import SELF_PAY as POLICY
-from ..request import Verification
+from ..request import VerificationRequest
 from ..routing import SELF_PAY_PROGRAM, Route
 from ..shared_rules import codes_valid_on_date, known_codes
 
@@ -54,7 +54,7 @@ def business_days_between(start: date, end: date) -> int:
     return weeks * 5 + sum(1 for offset in range(1, left + 1) if (weekday + offset) % 7 < 5)
 
 
-def delivery(verification: Verification) -> dict[str, Any]:
+def delivery(verification: VerificationRequest) -> dict[str, Any]:
     """When the Good Faith Estimate is due, from the scheduling date when given."""
     service_day = verification.date_of_service
     scheduled = verification.scheduled_on
@@ -76,7 +76,7 @@ def delivery(verification: Verification) -> dict[str, Any]:
     }
 
 
-def evaluate(verification: Verification, route: Route) -> dict[str, Any]:
+def evaluate(verification: VerificationRequest, route: Route) -> dict[str, Any]:
     evaluation = Evaluation(PROGRAM, verification)
     evaluation.forced = SELF_PAY
     evaluation.off_label = find_off_label(evaluation)

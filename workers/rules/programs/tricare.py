@@ -19,7 +19,7 @@ from ..engine import NEEDS_REVIEW, NOT_COVERED, Evaluation, Reason, build_result
 from ..off_label import find_off_label, require_informed_consent
 from ..policy import TRICARE as POLICY
 from ..policy import administrator_directory
-from ..request import Verification
+from ..request import VerificationRequest
 from ..routing import TRICARE_PROGRAM, Route
 from ..shared_rules import (
     SETTLED,
@@ -73,7 +73,7 @@ FAMILY = frozenset({"spouse", "child"})
 PLAN_WORDS_LONGEST_FIRST = sorted(PLANS.items(), key=lambda item: -len(item[0]))
 
 
-def plan_of(verification: Verification) -> str | None:
+def plan_of(verification: VerificationRequest) -> str | None:
     plan_type = verification.plan_type
     if not plan_type:
         return None
@@ -85,7 +85,7 @@ def plan_of(verification: Verification) -> str | None:
     return None
 
 
-def active_duty(verification: Verification) -> bool | None:
+def active_duty(verification: VerificationRequest) -> bool | None:
     if active_duty_recorded(verification):
         if (verification.relationship or "").lower() in FAMILY:
             return None  # a spouse or child recorded as active duty: a contradiction (see active_duty_referral)
@@ -95,7 +95,7 @@ def active_duty(verification: Verification) -> bool | None:
     return None
 
 
-def evaluate(verification: Verification, route: Route) -> dict[str, Any]:
+def evaluate(verification: VerificationRequest, route: Route) -> dict[str, Any]:
     evaluation = Evaluation(PROGRAM, verification)
     evaluation.off_label = find_off_label(evaluation)
     plan = plan_of(verification)
@@ -183,7 +183,7 @@ def active_duty_referral(evaluation: Evaluation, duty: bool | None) -> None:
         )
 
 
-def active_duty_recorded(verification: Verification) -> bool:
+def active_duty_recorded(verification: VerificationRequest) -> bool:
     category = (verification.beneficiary_category or "").lower()
     plan_type = verification.plan_type or ""
     return category in ACTIVE_DUTY["categories"] or any(word in plan_type for word in ACTIVE_DUTY["plan_type_words"])

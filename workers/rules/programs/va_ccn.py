@@ -29,7 +29,7 @@ from ..engine import (
 from ..off_label import find_off_label, off_label_items, require_informed_consent
 from ..policy import VA_CCN as POLICY
 from ..policy import administrator_directory
-from ..request import Authorization, Verification
+from ..request import Authorization, VerificationRequest
 from ..routing import VA_CCN_PROGRAM, Route
 from ..shared_rules import (
     ABSENT,
@@ -72,7 +72,7 @@ BEFORE = Reason("26", None, "The date of service is before the veteran's VA comm
 AFTER = Reason("27", None, "The date of service is after the veteran's VA community care eligibility ended.")
 
 
-def evaluate(verification: Verification, route: Route) -> dict[str, Any]:
+def evaluate(verification: VerificationRequest, route: Route) -> dict[str, Any]:
     evaluation = Evaluation(PROGRAM, verification)
     evaluation.off_label = find_off_label(evaluation)
     if veteran_status(evaluation) and eligibility(evaluation) and coverage_period(evaluation, BEFORE, AFTER):

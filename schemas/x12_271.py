@@ -2,13 +2,13 @@
 PHI-free eligibility summary a verification keeps and answers with."""
 
 import logging
-import traceback
 from typing import NamedTuple
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from service.x12.envelope import MalformedX12
-from service.x12.reader import EligibilityResponse, read_271
+from schemas.errors import where
+from workers.x12.envelope import MalformedX12
+from workers.x12.reader import EligibilityResponse, read_271
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +34,7 @@ def parse_271(text: str) -> EligibilityResponse:
     except MalformedX12 as error:
         raise ValidationError(error.messages()) from None
     except Exception as error:  # a bug in the reader: say where, never what (the message may quote the document)
-        frames = traceback.extract_tb(error.__traceback__)[-2:]
-        log.error("the 271 reader failed: %s at %s", type(error).__name__,
-                  " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in reversed(frames)))
+        log.error("the 271 reader failed: %s at %s", type(error).__name__, where(error))
         raise ValidationError("The 271 could not be read.") from None
 
 
