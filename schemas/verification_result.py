@@ -8,10 +8,11 @@ from marshmallow import Schema, fields, validate
 
 from schemas.eligibility import EligibilitySummarySchema
 from schemas.queries import DETERMINATIONS
-from workers.rules.engine import PARTIALLY_COVERED, REQUIREMENT_KINDS
+from workers.rules.engine import CONFIRMED_271, PARTIALLY_COVERED, REQUIREMENT_KINDS, STATED, UNCONFIRMED
 from workers.rules.programs import PROGRAMS
 
 STATUSES = ("queued", "running", "complete", "failed")
+ELIGIBILITY_STATUSES = (CONFIRMED_271, STATED, UNCONFIRMED)
 LINE_DETERMINATIONS = tuple(d for d in DETERMINATIONS if d != PARTIALLY_COVERED)
 
 
@@ -80,7 +81,12 @@ class OffLabelItemSchema(Schema):
     drug = fields.String(required=True)
     brand = fields.String()
     indication = fields.String(required=True)
-    fda_approved_for_indication = fields.Boolean(required=True)
+    fda_approved_for_indication = fields.Boolean(
+        required=True, allow_none=True,
+        metadata={"description": "false: off-label; null: unconfirmed (a depression code that is not MDD, e.g. F32.A)"},
+    )
+    status = fields.String(validate=validate.OneOf(("off_label", "unconfirmed")), metadata={
+        "description": "off_label, or unconfirmed where the diagnosis may or may not meet the label"})
     fda_label = fields.String()
     notice = fields.String(required=True)
 
@@ -103,7 +109,12 @@ class SharesSchema(Schema):
 
 class EstimateSchema(Schema):
     basis = fields.String(metadata={"description": "e.g. benefits, unknown_benefits, payment_in_full, self_pay"})
-    confirmed = fields.Boolean()
+    confirmed = fields.Boolean(metadata={
+        "description": "false when a figure was assumed, a line counted as paid is not payable yet, or the shares are unknown"})
+    assumed = fields.List(fields.String(), metadata={
+        "description": "Cost-share figures nobody gave that the estimate takes as zero, e.g. coinsurance_percent"})
+    pending_codes = fields.List(fields.String(), metadata={
+        "description": "Codes the payer's share counts as paid though they await an authorization or a review"})
     per_session = fields.Nested(SharesSchema, required=True)
     total = fields.Nested(SharesSchema, required=True)
     sessions = fields.Integer(required=True)
@@ -250,6 +261,9 @@ class VerificationSchema(QueuedVerificationSchema):
         "description": "Near matches of a carrier name the rules do not recognise, best first: a person picks, the rules do not"})
     default_policy_guidance = fields.Nested(DefaultPolicyGuidanceSchema, metadata={
         "description": "Unrecognised carrier: what the default commercial policy would decide, guidance only (the result is needs_review)"})
+    eligibility_status = fields.String(validate=validate.OneOf(ELIGIBILITY_STATUSES), metadata={
+        "description": "confirmed_271 (a 271 says active on the date of service), stated (staff entered benefits, "
+        "coverage dates or an authorization) or unconfirmed (nothing did: covered means payable if the coverage is active)"})
     benefits_source = fields.String(allow_none=True, metadata={
         "description": "Where coverage.benefits came from: request, 271, or 271+request; null without benefits"})
     benefit_sources = fields.Dict(keys=fields.String(), values=fields.String(), metadata={

@@ -14,6 +14,8 @@ KETAMINE_IV = [
     {"code": "J3490", "units": 1, "charge": 45.0},
 ]
 SPRAVATO = [{"code": "J0013", "units": 56, "charge": 900.0}, {"code": "G2082", "units": 1, "charge": 650.0}]
+# How a payer that follows Medicare's method is billed: the visit code, which includes the drug.
+SPRAVATO_VISIT = [{"code": "G2082", "units": 1, "charge": 650.0}]
 PSYCHOTHERAPY = [{"code": "90834", "units": 1, "charge": 160.0}]
 VA_REFERRAL = {
     "type": "va_referral",

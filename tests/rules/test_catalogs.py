@@ -34,13 +34,23 @@ def test_every_service_the_issue_names_is_in_the_catalog(codes):
     assert all(code in SERVICES for code in codes)
 
 
+# MDD by exact code, never the prefix F32 (DOMAIN.md "Codes": F32.0-F32.5, F32.9, F33.0-F33.3, F33.4x,
+# F33.8, F33.9 are MDD; F32.81, F32.89, F32.A are not).
 @pytest.mark.parametrize(
     "code, groups",
     [
         ("F43.10", {"ptsd", "psychiatric"}),
         ("F43.12", {"ptsd", "psychiatric"}),
-        ("F32.A", {"depression", "psychiatric"}),
+        ("F32.A", {"depression_not_mdd", "psychiatric"}),
+        ("F32.89", {"depression_not_mdd", "psychiatric"}),
+        ("F32.81", {"pmdd", "psychiatric"}),
+        ("F32.0", {"depression", "psychiatric"}),
+        ("F32.5", {"depression", "psychiatric"}),
+        ("F32.9", {"depression", "psychiatric"}),
         ("F33.2", {"depression", "psychiatric"}),
+        ("F33.41", {"depression", "psychiatric"}),
+        ("F33.8", {"depression", "psychiatric"}),
+        ("F33.9", {"depression", "psychiatric"}),
         ("F11.20", {"substance_use", "psychiatric"}),
         ("F41.1", {"psychiatric"}),
         ("R45.851", {"suicidal_ideation", "psychiatric"}),

@@ -13,11 +13,15 @@ from tests.rules.builders import (
     kinds,
     line,
     line_carcs,
+    make_request,
     notes,
     outcome,
     requirement_texts,
     run,
 )
+from workers.rules.engine import Evaluation, Reason
+from workers.rules.request import read_request
+from workers.rules.shared_rules import esketamine_indication
 
 
 def authorization(**changes):
@@ -250,3 +254,96 @@ def test_esketamine_code_must_be_the_one_in_force_on_the_date_of_service(code, d
     if bill:
         assert bill in line(result, code)["denial_reasons"][0]["explanation"]
         assert outcome(result, "commercial.code_valid_on_date") == "fail"
+
+
+# A payer-issued prior authorization that lists the billed codes is the payer's word against its own
+# published "experimental" row: a person confirms it (needs_review with why), never a silent denial
+# and never a silent green (the same codes carry other drugs: J3490 is "unclassified drugs").
+@pytest.mark.parametrize(
+    "carrier, pa, determination, carc",
+    [
+        ("Aetna", authorization(approved_codes=["96365", "96366", "J3490"]), "needs_review", None),
+        ("Acme Mutual Health", authorization(approved_codes=["96365", "J3490"]), "needs_review", None),
+        ("UnitedHealthcare", authorization(approved_codes=["J3490"]), "needs_review", None),
+        ("Aetna", authorization(approved_codes=["90834"]), "not_covered", "55"),
+        ("Aetna", authorization(approved_codes=["96365", "J3490"], valid_to="2026-11-30"), "not_covered", "55"),
+        ("Aetna", authorization(approved_codes=[]), "not_covered", "55"),
+        ("Aetna", authorization(approved_codes=["96365", "J3490"], type="va_referral"), "not_covered", "55"),
+    ],
+    ids=["aetna-pa-lists-ketamine", "default-pa-lists-ketamine", "uhc-pa-lists-drug", "pa-lists-other-code",
+         "pa-expired", "pa-not-itemised", "not-a-payer-pa"],
+)
+def test_a_prior_authorization_listing_ketamine_is_reviewed_not_overridden(carrier, pa, determination, carc):
+    result = run("commercial", coverage__carrier=carrier, coverage__program=None, coverage__authorization=pa,
+                 services=KETAMINE_IV, diagnoses=["F43.10"])
+    assert {line(result, code)["determination"] for code in ("96365", "96366", "J3490")} == {determination}
+    assert carcs(result) == ({carc} if carc else set())
+    if determination == "needs_review":
+        text = requirement_texts(result, "prior_authorization")
+        assert "confirm with the payer that the authorization is for this drug" in text
+        assert "experimental" in text or "unproven" in text
+
+
+# DOMAIN.md "Codes": BCBS Massachusetts uses G2082 as the prior-authorization code for both drugs.
+@pytest.mark.parametrize(
+    "services, diagnoses, approved, determination",
+    [
+        (KETAMINE_IV, ["F33.2"], ["G2082"], "covered"),
+        (SPRAVATO, ["F33.2"], ["G2082"], "covered"),
+        (KETAMINE_IV, ["F33.2"], ["J0013"], "authorization_required"),
+    ],
+    ids=["iv-ketamine-authorised-as-g2082", "spravato-authorised-as-g2082", "ketamine-pa-lists-spravato-drug"],
+)
+def test_bcbs_massachusetts_authorises_both_drugs_by_g2082(services, diagnoses, approved, determination):
+    result = run("commercial", coverage__carrier="BCBSMA", services=services, diagnoses=diagnoses,
+                 coverage__authorization=authorization(approved_codes=approved))
+    assert result["determination"] == determination
+
+
+def test_g2082_on_another_carriers_authorization_does_not_cover_ketamine_lines():
+    result = run("commercial", coverage__carrier="Cigna", services=SPRAVATO, diagnoses=["F33.2"],
+                 coverage__authorization=authorization(approved_codes=["90834"]))
+    assert result["determination"] == "authorization_required"
+    assert line_carcs(result, "G2082") == ["284"]
+
+
+# DOMAIN.md "Codes": MDD by exact code; F32.81 is never a Spravato indication, F32.89 and F32.A need review.
+@pytest.mark.parametrize(
+    "diagnoses, determination, carc",
+    [
+        (["F32.81"], "not_covered", "167"),
+        (["F32.81", "F43.10"], "not_covered", "167"),
+        (["F32.89"], "needs_review", None),
+        (["F32.A"], "needs_review", None),
+        (["F32.A", "F33.1"], "authorization_required", "197"),
+        (["F32.0"], "authorization_required", "197"),
+        (["F33.40"], "authorization_required", "197"),
+    ],
+    ids=["pmdd", "pmdd-and-ptsd", "other-specified", "unspecified", "unspecified-and-mdd", "mdd-single-mild", "mdd-remission"],
+)
+def test_spravato_indication_is_read_by_exact_code(diagnoses, determination, carc):
+    result = run("commercial", coverage__carrier="Cigna", services=SPRAVATO, diagnoses=diagnoses)
+    assert result["determination"] == determination
+    assert line_carcs(result, "J0013") == ([carc] if carc else [])
+    if determination == "needs_review":
+        assert "not a major depressive disorder code" in requirement_texts(result, "medical_necessity_documentation")
+
+
+def test_bcbs_massachusetts_iv_ketamine_for_depression_not_coded_as_mdd_needs_review():
+    result = run("commercial", coverage__carrier="BCBSMA", services=KETAMINE_IV, diagnoses=["F32.A"])
+    assert result["determination"] == "needs_review"
+    assert "not coded as MDD" in requirement_texts(result, "medical_necessity_documentation")
+
+
+@pytest.mark.parametrize(
+    "diagnoses, accepted, outcome_, open_lines",
+    [(["F32.A"], {"F32.A"}, "pass", 2), (["F32.A"], set(), "fail", 0), (["F32.81"], {"F32.A"}, "fail", 0)],
+    ids=["policy-names-f32a", "policy-silent", "policy-names-f32a-but-pmdd-billed"],
+)
+def test_a_payers_policy_that_names_f32a_accepts_it(diagnoses, accepted, outcome_, open_lines):
+    # Texas Medicaid's Spravato list names F32.89 and F32.A (DOMAIN.md): a policy's accepted_codes.
+    evaluation = Evaluation("commercial", read_request(make_request(services=SPRAVATO, diagnoses=diagnoses)))
+    unlabelled = Reason("167", "N130", "not labelled")
+    left = esketamine_indication(evaluation, ["depression"], 18, unlabelled, unlabelled, accepted_codes=accepted)
+    assert len(left) == open_lines
+    assert outcome({"trace": evaluation.trace}, "commercial.esketamine_labelled_indication") == outcome_

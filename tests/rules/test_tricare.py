@@ -7,9 +7,11 @@ from tests.rules.builders import (
     PRIOR_AUTHORIZATION,
     PSYCHOTHERAPY,
     SPRAVATO,
+    SPRAVATO_VISIT,
     carcs,
     determinations,
     kinds,
+    line,
     line_carcs,
     make_request,
     notes,
@@ -86,10 +88,10 @@ def test_em_visit_billed_with_ketamine_carries_the_related_services_note():
     ids=["ptsd-only", "under-18", "no-pa", "pa-expired", "pa-exceeded", "pa-other-codes", "va-referral-not-pa", "pa-valid", "pa-lists-the-old-code"],
 )
 def test_spravato_needs_a_labelled_indication_an_adult_and_prior_authorization(changes, determination, carc):
+    # Billed as TRICARE asks (CMS's method, HNFS Spravato billing guidance): G2082 alone, which includes the drug.
     changes = {"diagnoses": ["F33.2"], **changes}
-    result = run("tricare", services=SPRAVATO, **changes)
+    result = run("tricare", services=SPRAVATO_VISIT, **changes)
     assert result["determination"] == determination
-    assert line_carcs(result, "J0013") == ([carc] if carc else [])
     assert line_carcs(result, "G2082") == ([carc] if carc else [])
     if determination == "authorization_required":
         assert "REMS" in requirement_texts(result, "prior_authorization")
@@ -171,3 +173,123 @@ def test_date_outside_tricare_coverage_is_not_covered(dates, carc):
     result = run("tricare", **dates)
     assert result["determination"] == "not_covered"
     assert carcs(result) == {carc}
+
+
+# TRICARE Policy Manual ch. 7 s. 3.8 para 1.0: mental-health services in the CPT psychiatry range
+# 90785-90899 are covered when medically necessary, listed in the service catalog or not.
+@pytest.mark.parametrize("code", ["90785", "90839", "90840", "90846", "90849", "90899"])
+def test_a_code_of_the_psychiatry_range_is_known_and_covered(code):
+    result = run("tricare", services=[{"code": code, "charge": 150}], diagnoses=["F43.10"])
+    assert result["determination"] == "covered"
+    assert outcome(result, "tricare.code_known") == "pass"
+    assert outcome(result, "tricare.mental_health_range") == "pass"
+    assert "medically or psychologically necessary" in notes(result)
+
+
+@pytest.mark.parametrize("code", ["90784", "90900"])
+def test_a_code_outside_the_psychiatry_range_is_still_unknown(code):
+    result = run("tricare", services=[{"code": code, "charge": 150}])
+    assert result["determination"] == "needs_review"
+    assert outcome(result, "tricare.code_known") == "fail"
+
+
+# HNFS (TRICARE West contractor), Outpatient Mental Health Care Referral Requirements (2022): psychoanalysis,
+# ECT and TMS always need prior authorization; DOMAIN.md: psychoanalysis needs it even in network.
+@pytest.mark.parametrize(
+    "plan_type, category, authorization, determination, carc",
+    [
+        ("PRIME", "retiree", None, "authorization_required", "197"),
+        ("SELECT", "retiree_family", None, "authorization_required", "197"),
+        ("PRIME", "retiree", {"approved_codes": ["90845"]}, "covered", None),
+        ("PRIME", "retiree", {"approved_codes": ["90834"]}, "authorization_required", "284"),
+    ],
+    ids=["prime-no-pa", "select-no-pa", "prime-pa", "prime-pa-other-code"],
+)
+def test_psychoanalysis_needs_a_prior_authorization_even_in_network(plan_type, category, authorization, determination, carc):
+    result = run("tricare", coverage__plan_type=plan_type, coverage__beneficiary_category=category, patient__veteran=False,
+                 coverage__authorization=authorization and dict(PRIOR_AUTHORIZATION, **authorization),
+                 services=[{"code": "90845", "charge": 200}], diagnoses=["F43.10"])
+    assert result["determination"] == determination
+    assert line_carcs(result, "90845") == ([carc] if carc else [])
+    if carc:
+        assert "psychoanalysis" in requirement_texts(result, "prior_authorization")
+
+
+# The referral rule follows the beneficiary category and the network (TOM ch. 7 s. 2; HNFS 2022).
+@pytest.mark.parametrize(
+    "plan_type, category, network_status, determination, asks",
+    [
+        ("PRIME", "active_duty", "in_network", "authorization_required", "prior_authorization"),
+        ("PRIME", "active_duty", "out_of_network", "authorization_required", "prior_authorization"),
+        ("PRIME", "retiree_family", "in_network", "covered", None),
+        ("PRIME", "retiree_family", "unknown", "covered", "eligibility_confirmation"),
+        ("PRIME", "retiree_family", "out_of_network", "covered", None),
+        ("SELECT", "retiree_family", "unknown", "covered", None),
+    ],
+    ids=["adsm-in-network", "adsm-out-of-network", "prime-family-in-network", "prime-family-network-unknown",
+         "prime-family-out-of-network", "select-network-unknown"],
+)
+def test_the_referral_rule_follows_the_beneficiary_category_and_the_network(plan_type, category, network_status, determination, asks):
+    result = run("tricare", coverage__plan_type=plan_type, coverage__beneficiary_category=category, patient__veteran=False,
+                 coverage__network_status=network_status, services=PSYCHOTHERAPY)
+    assert result["determination"] == determination
+    if asks == "eligibility_confirmation":
+        assert "point-of-service" in requirement_texts(result, "eligibility_confirmation")
+    elif asks:
+        assert asks in kinds(result)
+    if network_status == "out_of_network" and category != "active_duty":
+        assert "point-of-service" in notes(result)
+
+
+def test_substance_use_therapy_in_network_cites_both_tricare_documents():
+    # TOM ch. 7 s. 2 (no PCM referral for office-based SUD visits to a network provider) against
+    # tricare.mil's Prime page (outpatient SUD therapy needs one): the result says so.
+    result = run("tricare", coverage__plan_type="PRIME", services=PSYCHOTHERAPY, diagnoses=["F10.20"])
+    assert result["determination"] == "covered"
+    assert "Operations Manual" in notes(result) and "tricare.mil" in notes(result)
+
+
+# DOMAIN.md "TRICARE West Region": a spouse recorded as active duty is a contradiction to review, not a denial.
+@pytest.mark.parametrize(
+    "changes",
+    [{"coverage__relationship": "spouse", "coverage__beneficiary_category": "active_duty"},
+     {"coverage__relationship": "child", "coverage__beneficiary_category": None, "coverage__plan_type": "PRIME ADSM"}],
+    ids=["spouse-active-duty", "child-adsm-plan"],
+)
+def test_a_family_member_recorded_as_active_duty_needs_review_not_a_denial(changes):
+    result = run("tricare", patient__veteran=False, services=PSYCHOTHERAPY, **changes)
+    assert result["determination"] == "needs_review"
+    assert carcs(result) == set()
+    assert "DEERS" in requirement_texts(result, "eligibility_confirmation")
+    assert result["tricare"]["active_duty"] is None
+
+
+def test_a_sponsor_recorded_as_active_duty_still_needs_the_referral():
+    result = run("tricare", coverage__relationship="self", coverage__beneficiary_category="active_duty",
+                 patient__veteran=False, services=PSYCHOTHERAPY)
+    assert result["determination"] == "authorization_required"
+    assert carcs(result) == {"288"}
+
+
+# HNFS, Billing Guidance for Spravato: TRICARE follows CMS; payment for the drug is included in G2082/G2083.
+def test_j0013_billed_with_the_spravato_visit_bills_the_drug_twice():
+    result = run("tricare", services=SPRAVATO, diagnoses=["F33.2"], coverage__authorization=authorization())
+    assert line(result, "J0013")["determination"] == "not_covered"
+    assert line_carcs(result, "J0013") == ["97"]
+    assert line(result, "G2082")["determination"] == "covered"
+    assert result["determination"] == "partially_covered"
+
+
+def test_j0013_alone_is_decided_as_the_spravato_drug():
+    result = run("tricare", services=[{"code": "J0013", "units": 56, "charge": 900}, {"code": "99214", "charge": 180}],
+                 diagnoses=["F33.2"], coverage__authorization=authorization())
+    assert line(result, "J0013")["determination"] == "covered"
+    assert outcome(result, "tricare.drug_billed_with_spravato_visit") == "skip"
+
+
+def test_a_prior_authorization_listing_ketamine_is_not_silently_overridden():
+    # The payer's own authorization against its unproven-treatment rule (TPM ch. 1 s. 2.1): a person confirms it.
+    result = run("tricare", coverage__authorization=authorization(approved_codes=["96365", "96366", "J3490"]))
+    assert {line(result, code)["determination"] for code in ("96365", "96366", "J3490")} == {"needs_review"}
+    assert "56" not in carcs(result)
+    assert "confirm with the payer" in requirement_texts(result, "prior_authorization")

@@ -4,6 +4,7 @@ import pytest
 
 from tests.rules.builders import (
     SPRAVATO,
+    SPRAVATO_VISIT,
     VA_REFERRAL,
     carcs,
     determinations,
@@ -103,37 +104,63 @@ def test_off_label_ketamine_on_the_referral_is_paid_and_says_so():
 
 
 def test_spravato_on_the_referral_for_depression_is_covered_case_by_case():
-    result = run("va_ccn", coverage__authorization=VA_REFERRAL, services=SPRAVATO, diagnoses=["F33.2"])
+    # Billed as Medicare's method has it (TriWest follows it for CCN): the G-code alone, which includes the drug.
+    result = run("va_ccn", coverage__authorization=VA_REFERRAL, services=SPRAVATO_VISIT, diagnoses=["F33.2"])
     assert result["determination"] == "covered"
     assert result["off_label"] is None
     assert "off the VA national formulary" in notes(result)
 
 
+# TriWest, "Billing and Claims": "do not use any extra characters, spaces, or words with the
+# referral/authorization number or the claim will deny" (Auth VA0012345, Auth # VA0012345, Ref VA0012345,
+# Ref # VA0012345, VA 0012345, VA012345). Each is a blocking requirement with what to type instead.
 @pytest.mark.parametrize(
-    "number, problem",
+    "number, problem, fix",
     [
-        ("Auth # VA0012345", "has a prefix ('Auth #')"),
-        ("Ref VA0012345", "has a prefix ('Ref')"),
-        ("VA 0012345", "contains a space"),
-        ("VA012345", "has 6 digits after 'VA'"),
-        ("va0012345", "is in lower case"),
-        ("", "is missing"),
-        ("VA00123X5", "is not 'VA' followed by digits"),
-        ("VA0012345 ", "has spaces before or after it"),
+        ("Auth # VA0012345678", "has a prefix ('Auth #')", "VA******5678"),
+        ("Auth VA0012345", "has a prefix ('Auth')", "VA***2345"),
+        ("Ref VA0012345", "has a prefix ('Ref')", "VA***2345"),
+        ("Ref # VA0012345", "has a prefix ('Ref #')", "VA***2345"),
+        ("VA 0012345", "contains a space", "VA***2345"),
+        ("VA012345", "has 6 digits after 'VA'", None),
+        ("VA00123456", "has 8 digits after 'VA'", None),
+        ("va0012345", "is in lower case", "VA***2345"),
+        ("", "is missing", None),
+        ("VA00123X5", "is not in a form the VA issues", None),
+        ("VA0012345 ", "has spaces before or after it", "VA***2345"),
+        ("402-pc-1234567", "is in lower case", "402-**-***4567"),
     ],
+    ids=["auth-hash", "auth", "ref", "ref-hash", "space", "shortened", "eight-digits", "lower-case", "missing",
+         "letter", "trailing-space", "old-form-lower-case"],
 )
-def test_referral_number_not_in_the_va_form_is_flagged_but_not_rewritten(number, problem):
+def test_referral_number_in_a_denying_form_blocks_the_lines_and_says_what_to_type(number, problem, fix):
     result = run("va_ccn", coverage__authorization=referral(number=number))
     assert outcome(result, "va_ccn.referral_number_format") == "fail"
-    assert problem in notes(result)
-    assert result["determination"] == "covered"
-    assert number == "" or number not in str(result)
+    assert result["determination"] == "authorization_required"
+    assert set(determinations(result).values()) == {"authorization_required"}
+    assert carcs(result) == {"16"}
+    assert result["denial_reasons"][0]["rarc"] == "M62"
+    text = requirement_texts(result, "va_referral")
+    assert problem in text
+    if fix:
+        assert f"Type it as {fix}" in text
+    else:
+        assert "Copy it exactly from the referral in HSRM" in text
+    assert number.strip() == "" or number.strip() not in str(result)  # the result carries no identifier
 
 
-@pytest.mark.parametrize("number", ["VA0012345", "VA0091827364"])
-def test_referral_number_as_the_va_issues_it_passes(number):
+@pytest.mark.parametrize("number", ["VA0012345", "VA0091827364", "402-123456-12", "402-PC-1234567"])
+def test_referral_number_in_a_form_the_va_issues_passes(number):
+    # DOMAIN.md "VA Community Care Network": VA and 7 or 10 digits, and the older 402- forms.
     result = run("va_ccn", coverage__authorization=referral(number=number))
     assert outcome(result, "va_ccn.referral_number_format") == "pass"
+    assert result["determination"] == "covered"
+
+
+def test_a_bad_number_on_an_expired_referral_still_says_what_to_type():
+    result = run("va_ccn", coverage__authorization=referral(number="Auth # VA0012345678", valid_to="2026-11-30"))
+    assert carcs(result) == {"197"}
+    assert "has a prefix ('Auth #')" in requirement_texts(result, "va_referral")
 
 
 def test_referral_with_end_before_start_needs_review():
@@ -142,10 +169,60 @@ def test_referral_with_end_before_start_needs_review():
     assert "eligibility_confirmation" in kinds(result)
 
 
-def test_patient_recorded_as_not_a_veteran_needs_review():
-    result = run("va_ccn", coverage__authorization=VA_REFERRAL, patient__veteran=False)
+# DOMAIN.md "VA Community Care Network": CCN is for the veteran; dependents of permanently and totally
+# disabled veterans have CHAMPVA.
+@pytest.mark.parametrize(
+    "changes",
+    [{"patient__veteran": False}, {"coverage__relationship": "spouse"}, {"coverage__relationship": "child"},
+     {"coverage__relationship": "Spouse", "patient__veteran": None}],
+    ids=["not-a-veteran", "spouse", "child", "spouse-veteran-unknown"],
+)
+def test_a_patient_who_is_not_the_veteran_is_not_covered_and_is_asked_about_champva(changes):
+    result = run("va_ccn", coverage__authorization=VA_REFERRAL, **changes)
     assert result["determination"] == "needs_review"
     assert outcome(result, "va_ccn.veteran_status") == "fail"
+    assert "CHAMPVA" in requirement_texts(result, "eligibility_confirmation")
+
+
+def test_the_veteran_recorded_as_self_is_covered():
+    assert run("va_ccn", coverage__authorization=VA_REFERRAL, coverage__relationship="self")["determination"] == "covered"
+
+
+# TriWest, "Billing and Claims": "TriWest cannot pay claims for out-of-network providers."
+def test_an_out_of_network_clinic_is_not_paid():
+    result = run("va_ccn", coverage__authorization=VA_REFERRAL, coverage__network_status="out_of_network")
+    assert result["determination"] == "not_covered"
+    assert carcs(result) == {"242"}
+    assert "out-of-network providers" in result["denial_reasons"][0]["explanation"]
+    assert "network provider" in requirement_texts(result, "va_referral")
+    assert result["estimate"]["total"]["patient"] == 0.0
+
+
+def test_unknown_network_status_asks_to_confirm_the_clinic_is_in_ccn():
+    result = run("va_ccn", coverage__authorization=VA_REFERRAL, coverage__network_status=None)
+    assert outcome(result, "va_ccn.network") == "info"
+    assert "Community Care Network" in requirement_texts(result, "eligibility_confirmation")
+
+
+# DOMAIN.md "Codes" (G2082/G2083 include the supply of esketamine); TriWest follows Medicare
+# Fee-for-Service billing guidelines for CCN (TriWest, "Billing and Claims").
+@pytest.mark.parametrize(
+    "services, day, drug_line",
+    [(SPRAVATO, "2026-12-02", "J0013"),
+     ([{"code": "S0013", "units": 56, "charge": 900}, {"code": "G2083", "charge": 900}], "2025-12-02", "S0013"),
+     ([{"code": "J0013", "units": 84, "charge": 1300}, {"code": "G2083", "charge": 900}], "2026-12-02", "J0013")],
+    ids=["j0013-g2082", "s0013-g2083-2025", "j0013-g2083"],
+)
+def test_the_drug_line_with_a_spravato_visit_bills_the_drug_twice(services, day, drug_line):
+    authorization = referral(approved_codes=[entry["code"] for entry in services], valid_from="2025-06-01")
+    result = run("va_ccn", coverage__authorization=authorization, services=services, diagnoses=["F33.2"], date_of_service=day)
+    assert line(result, drug_line)["determination"] == "not_covered"
+    assert line_carcs(result, drug_line) == ["97"]
+    assert line(result, drug_line)["denial_reasons"][0]["rarc"] == "M15"
+    visit = next(entry["code"] for entry in services if entry["code"].startswith("G"))
+    assert line(result, visit)["determination"] == "covered"
+    assert result["determination"] == "partially_covered"
+    assert outcome(result, "va_ccn.drug_billed_with_spravato_visit") == "fail"
 
 
 def test_date_before_eligibility_starts_is_not_covered_with_carc_26():

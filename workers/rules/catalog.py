@@ -25,7 +25,7 @@ PROCEDURE_CODE = re.compile(PROCEDURE_CODE_PATTERN)
 DIAGNOSIS_CODE = re.compile(DIAGNOSIS_CODE_PATTERN)
 
 BEHAVIORAL_VISIT_CATEGORIES = frozenset(
-    {"evaluation_management", "psychiatric_evaluation", "psychotherapy", "psychotherapy_addon"}
+    {"evaluation_management", "psychiatric_evaluation", "psychotherapy", "psychotherapy_addon", "psychiatric_service"}
 )
 # Lines a copay applies to (a visit), as opposed to drugs and procedures (coinsurance).
 VISIT_CATEGORIES = BEHAVIORAL_VISIT_CATEGORIES | {"esketamine_monitoring"}
@@ -68,6 +68,7 @@ class Drug:
     brand: str
     label: str
     labelled_groups: frozenset[str]
+    unconfirmed_groups: frozenset[str]  # diagnoses the label may cover: neither on- nor off-label
     notice: str
     labelled_history: str
 
@@ -110,6 +111,7 @@ DRUGS: dict[str, Drug] = {
         brand=row["brand"],
         label=row["label"],
         labelled_groups=frozenset(row["labelled_groups"]),
+        unconfirmed_groups=frozenset(row.get("unconfirmed_groups", ())),
         notice=row["notice"],
         labelled_history=row.get("labelled_history", ""),
     )

@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from .catalog import CARC, FEE_SCHEDULE_NAME, RARC, RETIRED_CARCS, SERVICES, VISIT_CATEGORIES, Service
-from .estimate import ZERO, cents, cost_share_series
+from .estimate import ZERO, assumed_figures, cents, cost_share_series
 from .request import Verification
 
 COVERED = "covered"
@@ -268,6 +268,11 @@ ESTIMATE_BASES = {
     "self_pay": "Self-pay: the patient pays every charge.",
     "nothing_payable": "Nothing is payable: no cost sharing to estimate.",
 }
+# What the payer's share counts that is not payable yet, by line determination.
+PENDING = {
+    AUTHORIZATION_REQUIRED: "The payer's share counts {codes} as paid: that assumes the authorization still to be obtained is granted.",
+    NEEDS_REVIEW: "The payer's share counts {codes} as paid: that assumes the review the result asks for finds them payable.",
+}
 
 
 def estimate_lines(
@@ -308,6 +313,7 @@ def estimate_lines(
             non_covered += line.non_covered
 
     known = True
+    assumed: list[str] = []
     if basis == SELF_PAY:
         for line in payable:
             line.patient, line.payer = line.allowed, ZERO
@@ -317,6 +323,12 @@ def estimate_lines(
             line.patient, line.payer = ZERO, line.allowed
             line.series_patient, line.series_payer = ZERO, line.allowed * sessions
     elif basis == "benefits_on_file":
+        assumed = assumed_figures(verification.benefits, [line.category in VISIT_CATEGORIES for line in payable])
+        if assumed:
+            evaluation.note(
+                f"Nobody gave {', '.join(assumed)}: the estimate takes each as zero, so the patient's share "
+                "may be higher. Enter the figures from the payer's 271 or portal for a confirmed estimate."
+            )
         series = cost_share_series(
             [(line.allowed, line.category in VISIT_CATEGORIES) for line in payable],
             verification.benefits,
@@ -345,10 +357,20 @@ def estimate_lines(
             series_patient += line.series_patient
             series_payer += line.series_payer
 
+    pending: dict[str, list[str]] = {}
+    if known and basis != SELF_PAY:
+        for line in payable:
+            if line.determination in PENDING and line.payer:
+                pending.setdefault(line.determination, []).append(line.code)
+        for determination, codes in pending.items():
+            evaluation.note(PENDING[determination].format(codes=", ".join(dict.fromkeys(codes))))
+
     evaluation.record("estimate", "info" if known else "skip", ESTIMATE_BASES[basis])
     evaluation.estimate = {
         "basis": basis,
-        "confirmed": known,
+        "confirmed": known and not assumed and not pending,
+        "assumed": assumed,
+        "pending_codes": list(dict.fromkeys(code for codes in pending.values() for code in codes)),
         "sessions": sessions,
         "per_session": estimate_sums(patient, payer, allowed, non_covered),
         "total": estimate_sums(series_patient, series_payer, allowed * sessions, non_covered * sessions),
@@ -424,11 +446,49 @@ def build_result(
         "trace": evaluation.trace,
         "policy": policy,
         "benefits_source": benefits_source(evaluation.verification),
+        "eligibility_status": eligibility_status(evaluation.verification),
     }
+    if result["determination"] == COVERED and result["eligibility_status"] == UNCONFIRMED:
+        result["notes"] = [*evaluation.notes, UNCONFIRMED_NOTE]
     if evaluation.verification.eligibility is not None and evaluation.verification.benefits is not None:
         result["benefit_sources"] = dict(evaluation.verification.eligibility.benefit_sources)
     result.update(evaluation.extra)
     return result
+
+
+CONFIRMED_271 = "confirmed_271"
+STATED = "stated"
+UNCONFIRMED = "unconfirmed"
+UNCONFIRMED_NOTE = (
+    "Payable under the payer's policy if the coverage is active: nobody has confirmed it (no 271, no "
+    "benefits or coverage details entered). Check eligibility before the first session."
+)
+
+
+def eligibility_status(verification: Verification) -> str:
+    """Whether anyone confirmed the coverage is active (CONTRACT.md "Policy versus eligibility"):
+    confirmed_271 when the payer's 271 about this patient says active on the date of service; stated
+    when staff entered benefits, coverage dates or an authorization; unconfirmed otherwise."""
+    found = verification.eligibility
+    if found is not None and found.status == "active" and not found.rejections and not found.ambiguous:
+        day = verification.date_of_service
+        matches = all(name == "first_name" for name in found.mismatches)
+        in_plan = day is None or (
+            (found.plan_begin is None or found.plan_begin <= day) and (found.plan_end is None or day <= found.plan_end)
+        )
+        if matches and in_plan:
+            return CONFIRMED_271
+    benefits_entered = verification.benefits is not None and (
+        found is None or "request" in found.benefit_sources.values() or not found.benefit_sources
+    )
+    if (
+        benefits_entered
+        or verification.coverage_start is not None
+        or verification.coverage_end is not None
+        or verification.authorization is not None
+    ):
+        return STATED
+    return UNCONFIRMED
 
 
 def benefits_source(verification: Verification) -> str | None:

@@ -6,7 +6,8 @@ session by session:
 
 1. the remaining deductible is paid first (session 1 consumes it before session 2);
 2. on what is left, a copay for a visit line (E/M, psychiatric evaluation, psychotherapy, Spravato
-   visit) when the plan has one, otherwise the coinsurance;
+   visit) when the plan has one, otherwise the coinsurance; a copay of 0 beside a coinsurance does
+   not waive the coinsurance (a $0 copay on a 271 says no copay applies, not that nothing does);
 3. the patient never pays past the out-of-pocket maximum remaining (deductible counts toward it).
 
 The series is played session by session for the patient's share. Sessions that cannot differ from the
@@ -17,6 +18,7 @@ whole sessions; and once the out-of-pocket maximum is reached (the patient pays 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
@@ -55,6 +57,8 @@ class CostShareTerms:
         if benefits.coinsurance_percent is not None:
             coinsurance = min(benefits.coinsurance_percent, HUNDRED) / HUNDRED
         copay = cents(benefits.copay) if benefits.copay is not None else None
+        if not copay and coinsurance is not None:  # a $0 copay does not waive the coinsurance
+            copay = None
         return cls(deductible_left, out_of_pocket_left, coinsurance, copay)
 
     def session(self, lines: list[tuple[Decimal, bool]]) -> tuple[list[Decimal], bool]:
@@ -85,6 +89,27 @@ class CostShareTerms:
             shares.append(patient)
         self.deductible_left, self.out_of_pocket_left = deductible_left, out_of_pocket_left
         return shares, capped
+
+
+def assumed_figures(benefits: Benefits, visits: Iterable[bool]) -> list[str]:
+    """The cost-share figures nobody gave that the estimate of these lines (is_visit each) takes as zero:
+    a deductible, the amount of it met, a copay or coinsurance a line would pay, the out-of-pocket
+    amount met. A figure not needed (a copay where only drugs are billed) is not listed."""
+    assumed = []
+    if benefits.deductible is None:
+        assumed.append("deductible")
+    elif benefits.deductible and benefits.deductible_met is None:
+        assumed.append("deductible_met")
+    coinsurance = benefits.coinsurance_percent
+    copay_applies = benefits.copay is not None and (benefits.copay > 0 or coinsurance is None)
+    kinds = set(visits)
+    if True in kinds and benefits.copay is None and coinsurance is None:
+        assumed.append("copay")
+    if coinsurance is None and (False in kinds or (True in kinds and not copay_applies)):
+        assumed.append("coinsurance_percent")
+    if benefits.out_of_pocket_max is not None and benefits.out_of_pocket_met is None:
+        assumed.append("out_of_pocket_met")
+    return assumed
 
 
 class SeriesEstimate(NamedTuple):

@@ -8,11 +8,11 @@ the planned sessions and the billed codes. They know no payer: each program pass
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import timedelta
 from typing import Any
 
-from .catalog import ELIGIBILITY, SERVICES, Service, check_reason
+from .catalog import DRUGS, ELIGIBILITY, SERVICES, Service, check_reason, diagnosis_groups
 from .engine import NEEDS_REVIEW, NOT_COVERED, Evaluation, Line, Reason, codes_of, reason
 from .request import Authorization, Eligibility
 
@@ -149,11 +149,20 @@ def authorization_status(
     return VALID
 
 
-def listed(authorization: Authorization, line: Line, family: Callable[[Service], bool] | None = None) -> bool:
+def listed(
+    authorization: Authorization,
+    line: Line,
+    family: Callable[[Service], bool] | None = None,
+    authorization_codes: Collection[str] = (),
+) -> bool:
     """Whether the authorization lists the line's code; with `family`, a code of the same family counts
-    (a Spravato authorization listing J0013 covers the G2082 visit, and an S0013 listing covers J0013)."""
+    (a Spravato authorization listing J0013 covers the G2082 visit, and an S0013 listing covers J0013);
+    `authorization_codes` are the codes the payer authorises this service by (BCBS Massachusetts
+    authorises both ketamine and esketamine as G2082)."""
     codes = authorization.approved_codes
     if not codes or line.code in codes:
+        return True
+    if authorization_codes and not codes.isdisjoint(authorization_codes):
         return True
     return (
         family is not None
@@ -173,11 +182,12 @@ def apply_authorization(
     *,
     family: Callable[[Service], bool] | None = None,
     requirement: tuple[str, str] | None = None,
+    authorization_codes: Collection[str] = (),
 ) -> str:
     """Decide `lines` that need an authorization; returns the status. Valid and listed lines stay open
     (marked as needing the authorization, which is on file). `requirement` (kind, text) is added
     whenever the authorization on file does not settle the lines."""
-    status = _apply_authorization(evaluation, rule, lines, authorization, kinds, reasons, family)
+    status = _apply_authorization(evaluation, rule, lines, authorization, kinds, reasons, family, authorization_codes)
     if requirement is not None and status not in SETTLED:
         evaluation.require(*requirement)
     return status
@@ -191,6 +201,7 @@ def _apply_authorization(
     kinds: tuple[str, ...],
     reasons: dict[str, Reason],
     family: Callable[[Service], bool] | None,
+    authorization_codes: Collection[str],
 ) -> str:
     if not lines:
         evaluation.record(rule, "skip", "No service here needs this authorization.")
@@ -219,7 +230,7 @@ def _apply_authorization(
             line.decide("authorization_required", why)
         evaluation.record(rule, "fail", f"{why.explanation} ({codes})")
         return status
-    unlisted = [line for line in lines if not listed(authorization, line, family)]
+    unlisted = [line for line in lines if not listed(authorization, line, family, authorization_codes)]
     for line in lines:
         line.authorization_required = True
     for line in unlisted:
@@ -240,29 +251,101 @@ def reasons_from(rows: dict[str, Any], wording: dict[str, str], **fields: str) -
     }
 
 
+def authorized_despite_policy(
+    evaluation: Evaluation,
+    rule: str,
+    lines: list[Line],
+    kinds: tuple[str, ...],
+    policy_says: str,
+    *,
+    authorization_codes: Collection[str] = (),
+) -> bool:
+    """A payer-issued authorization, valid for the planned series, that names these lines' codes (or the
+    payer's own authorization code for them) while the payer's published policy denies them: the
+    lines need a person rather than a denial that overrides the payer's own authorization, or a green
+    answer that ignores its policy. True when it decided the lines."""
+    authorization = evaluation.verification.authorization
+    if not lines or authorization is None or not authorization.approved_codes:
+        return False
+    if authorization_status(authorization, kinds, evaluation) != VALID:
+        return False
+    approved = authorization.approved_codes
+    named = [line for line in lines if line.code in approved]
+    if not named and approved.isdisjoint(authorization_codes):
+        return False
+    for line in lines:
+        line.authorization_required = True
+        line.decide(NEEDS_REVIEW)
+    codes = ", ".join(sorted(approved & ({line.code for line in lines} | set(authorization_codes))))
+    text = (
+        f"The payer authorised {codes}, but its published policy says {policy_says}: confirm with the "
+        "payer that the authorization is for this drug and this diagnosis (J3490 and the infusion codes "
+        "are also billed for other drugs) before counting on payment."
+    )
+    evaluation.record(rule, "fail", text)
+    evaluation.require("prior_authorization", text)
+    return True
+
+
 def is_esketamine(service: Service) -> bool:
     """The Spravato family: the drug (J0013, S0013) and its monitoring visits (G2082, G2083)."""
     return service.drug == "esketamine"
 
 
+ESKETAMINE = DRUGS["esketamine"]
+MDD_CODES = "F32.0-F32.5, F32.9, F33.0-F33.3, F33.4x, F33.8, F33.9"
+
+
 def esketamine_indication(
-    evaluation: Evaluation, labelled_groups: list[str], minimum_age: int, unlabelled: Reason, under_age: Reason
+    evaluation: Evaluation,
+    labelled_groups: Collection[str],
+    minimum_age: int,
+    unlabelled: Reason,
+    under_age: Reason,
+    *,
+    accepted_codes: Collection[str] = (),
 ) -> list[Line]:
     """Deny open Spravato lines without a labelled diagnosis or for a minor; the lines left need
-    the payer's prior authorization."""
+    the payer's prior authorization.
+
+    Labelled means a major depressive disorder code (the diagnosis group "depression" lists them one
+    by one: never the prefix F32, as F32.81 is premenstrual dysphoric disorder), or a code the payer's
+    policy names as accepted (`accepted_codes`, e.g. F32.A where a payer takes it as MDD). F32.89 and
+    F32.A without such a policy need a person (DOMAIN.md "Codes")."""
     verification = evaluation.verification
     lines = evaluation.open_lines(drug="esketamine")
     if not lines:
         evaluation.record("esketamine_labelled_indication", "skip", "No Spravato service open to decide.")
         return []
-    if verification.diagnosis_groups.isdisjoint(labelled_groups):
+    if not verification.diagnosis_groups.isdisjoint(labelled_groups):
+        evaluation.record(
+            "esketamine_labelled_indication", "pass", f"A major depressive disorder code ({MDD_CODES}) is billed."
+        )
+    elif accepted := [code for code in verification.diagnoses if code in accepted_codes]:
+        evaluation.record(
+            "esketamine_labelled_indication",
+            "pass",
+            f"{', '.join(accepted)} is not an MDD code, but the payer's policy accepts it for Spravato.",
+        )
+    elif unconfirmed := [
+        code for code in verification.diagnoses if not diagnosis_groups(code).isdisjoint(ESKETAMINE.unconfirmed_groups)
+    ]:
+        codes = ", ".join(unconfirmed)
+        text = (
+            f"{codes} is not a major depressive disorder code ({MDD_CODES}), which Spravato's FDA label "
+            f"needs; some payers accept it as MDD, and this payer's policy does not say. Code the MDD "
+            f"precisely if the record supports it, or confirm with the payer that it accepts {codes} for Spravato."
+        )
+        for line in lines:
+            line.decide(NEEDS_REVIEW)
+        evaluation.record("esketamine_labelled_indication", "fail", text)
+        evaluation.require("medical_necessity_documentation", text)
+        return []
+    else:
         for line in lines:
             line.decide(NOT_COVERED, unlabelled)
         evaluation.record("esketamine_labelled_indication", "fail", unlabelled.explanation)
         return []
-    evaluation.record(
-        "esketamine_labelled_indication", "pass", "A depression diagnosis (Spravato's labelled family) is billed."
-    )
     evaluation.note(
         "Treatment-resistant depression has no ICD-10-CM code of its own: the history "
         "(antidepressants tried, doses, durations, response) must be documented."
@@ -277,6 +360,31 @@ def esketamine_indication(
     else:
         evaluation.record("esketamine_age", "pass", f"The patient is {minimum_age} or older on the date of service.")
     return lines
+
+
+SPRAVATO_VISIT = "esketamine_monitoring"
+
+
+def drug_billed_with_spravato_visit(evaluation: Evaluation) -> None:
+    """For payers that follow Medicare's method (Medicare, VA CCN, TRICARE): G2082/G2083 include the
+    supply of esketamine, so an esketamine drug line (J0013, or S0013 before 2026) billed with the visit
+    on the same date of service bills the drug twice and is not paid (CARC 97, RARC M15: bundled)."""
+    visits = [line for line in evaluation.lines if line.category == SPRAVATO_VISIT]
+    drugs = [line for line in evaluation.open_lines(("drug",)) if line.drug == "esketamine"] if visits else []
+    if not drugs:
+        outcome = "pass" if visits else "skip"
+        evaluation.record("drug_billed_with_spravato_visit", outcome, "No esketamine drug line billed with a Spravato visit.")
+        return
+    why = Reason(
+        "97",
+        "M15",
+        f"{codes_of(visits)} includes the supply of esketamine: {codes_of(drugs)} on the same day bills "
+        "the drug twice. Bill the Spravato visit code alone (this payer follows Medicare's method).",
+    )
+    for line in drugs:
+        line.decide(NOT_COVERED, why)
+    evaluation.record("drug_billed_with_spravato_visit", "fail", why.explanation)
+    evaluation.note(f"Take {codes_of(drugs)} off the claim: {codes_of(visits)} pays for the esketamine dispensed in the visit.")
 
 
 # -- the payer's 271 eligibility response -----------------------------------------------------

@@ -4,8 +4,11 @@
 In order, as a payer's edits run: the payer's 271 (inactive: CARC 27/26; a rejection: needs review),
 coverage period (CARC 26/27), a child past 26 on a parent's plan (needs review), codes, network (HMO/EPO or a closed
 network out of network: CARC 242), IV/IM ketamine for psychiatric conditions (experimental 55,
-unproven 56, or covered with prior authorization where the row says so), Spravato (labelled
-indication 167, adults only 188, prior authorization 197/198/284), services the 271 flags as needing
+unproven 56, or covered with prior authorization where the row says so; a prior authorization from
+the payer that lists the ketamine codes is reviewed, never overridden by the policy row), Spravato
+(labelled indication by exact MDD code 167, adults only 188, prior authorization 197/198/284; a
+carrier that authorises by another code, BCBS Massachusetts' G2082, says so in its
+`authorization_codes`), services the 271 flags as needing
 an authorization (197/198/284), behavioral visits (covered at parity), then the estimate from the
 benefits on file.
 """
@@ -23,6 +26,7 @@ from ..request import Verification
 from ..routing import COMMERCIAL_PROGRAM, Route
 from ..shared_rules import (
     apply_authorization,
+    authorized_despite_policy,
     code_checks,
     coverage_period,
     eligibility,
@@ -56,6 +60,11 @@ class CarrierRules:
         self.esketamine = data["esketamine"]
         self.network = data["network"]
         self.visits = data["visits"]
+        # The codes the carrier authorises each drug by, when not the billed ones (BCBSMA: G2082 for both).
+        self.authorization_codes = {
+            drug: frozenset(codes) for drug, codes in data.get("authorization_codes", {}).items()
+        }
+        self.accepted_codes = frozenset(self.esketamine.get("accepted_codes", ()))
         fields = {"carrier": "The plan" if self.is_default else self.name}
         wording = WORDING["authorization"]
         authorization = {
@@ -70,6 +79,10 @@ class CarrierRules:
             "groups": " or ".join(group_name(g) for g in self.ketamine.get("covered_groups", ())),
         }
         kind = self.ketamine["coverage"]
+        self.ketamine_policy_says = (
+            f"IV/IM ketamine for psychiatric conditions is "
+            f"{'unproven' if kind == 'unproven' else 'experimental/investigational'} ({self.ketamine['policy']})"
+        )
         self.ketamine_denial = reason(
             self.ketamine,
             WORDING["ketamine"]["unproven" if kind == "unproven" else "experimental"].format(**ketamine_fields),
@@ -199,10 +212,23 @@ def ketamine(evaluation: Evaluation, rules: CarrierRules) -> None:
     if rules.ketamine_unconfirmed:
         evaluation.note(rules.ketamine_unconfirmed)
     row = rules.ketamine
+    codes = rules.authorization_codes.get("ketamine", ())
     if row["coverage"] != "prior_authorization":
+        if authorized_despite_policy(
+            evaluation, "ketamine", lines, AUTHORIZATION_KINDS, rules.ketamine_policy_says, authorization_codes=codes
+        ):
+            return
         for line in lines:
             line.decide(NOT_COVERED, rules.ketamine_denial)
         evaluation.record("ketamine", "fail", f"{rules.ketamine_denial.explanation} ({codes_of(lines)})")
+        return
+    if groups.isdisjoint(row["covered_groups"]) and "depression" in row["covered_groups"] and "depression_not_mdd" in groups:
+        # F32.89/F32.A: a depression the carrier's MDD criteria may or may not take (DOMAIN.md "Codes").
+        for line in lines:
+            line.decide(NEEDS_REVIEW)
+        text = f"{rules.name} covers IV ketamine for major depressive disorder only ({row['policy']}); the depression billed is not coded as MDD: code it precisely, or confirm with the payer."
+        evaluation.record("ketamine", "fail", text)
+        evaluation.require("medical_necessity_documentation", text)
         return
     if groups.isdisjoint(row["covered_groups"]):
         for line in lines:
@@ -221,7 +247,7 @@ def ketamine(evaluation: Evaluation, rules: CarrierRules) -> None:
     apply_authorization(
         evaluation, "ketamine_prior_authorization", lines, evaluation.verification.authorization,
         AUTHORIZATION_KINDS, rules.ketamine_authorization, family=is_ketamine,
-        requirement=("prior_authorization", rules.ketamine_requirement),
+        requirement=("prior_authorization", rules.ketamine_requirement), authorization_codes=codes,
     )
 
 
@@ -232,11 +258,13 @@ def esketamine(evaluation: Evaluation, rules: CarrierRules) -> None:
     lines = esketamine_indication(
         evaluation, row["labelled_groups"], row["minimum_age"],
         rules.esketamine_reasons["unlabelled"], rules.esketamine_reasons["under_age"],
+        accepted_codes=rules.accepted_codes,
     )
     apply_authorization(
         evaluation, "esketamine_prior_authorization", lines, evaluation.verification.authorization,
         AUTHORIZATION_KINDS, rules.esketamine_authorization, family=is_esketamine,
         requirement=("prior_authorization", rules.esketamine_requirement),
+        authorization_codes=rules.authorization_codes.get("esketamine", ()),
     )
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..engine import SELF_PAY, Evaluation, build_result, estimate_lines, money
-from ..off_label import find_off_label
+from ..off_label import find_off_label, off_label_items
 from ..policy import SELF_PAY as POLICY
 from ..request import Verification
 from ..routing import SELF_PAY_PROGRAM, Route
@@ -91,9 +91,8 @@ def evaluate(verification: Verification, route: Route) -> dict[str, Any]:
     deadline = f"by {when['deliver_by']}" if when["deliver_by"] else "before the session"
     evaluation.require("good_faith_estimate", REQUIREMENTS["good_faith_estimate"].format(deadline=deadline))
     evaluation.record("good_faith_estimate", "pass", f"Good Faith Estimate itemised for {verification.sessions} session(s); deliver {deadline}.")
-    if evaluation.off_label:
-        for item in evaluation.off_label["items"]:
-            evaluation.require("informed_consent", REQUIREMENTS["informed_consent_off_label"].format(notice=item["notice"]))
+    for item in off_label_items(evaluation.off_label):
+        evaluation.require("informed_consent", REQUIREMENTS["informed_consent_off_label"].format(notice=item["notice"]))
     evaluation.require("informed_consent", REQUIREMENTS["informed_consent"])
     evaluation.extra["good_faith_estimate"] = good_faith_estimate(evaluation, when)
     evaluation.billing = {

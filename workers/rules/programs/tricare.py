@@ -1,16 +1,20 @@
 """TRICARE: the rules of policies/tricare_west.toml.
 
-Plans Prime, Select and For Life. Active-duty members need a referral for all mental-health care
-outside the military clinic and pay no cost share; other beneficiaries see a mental-health provider
-without a referral and pay the plan's cost shares. Spravato needs prior authorization and an
-FDA-labelled indication; IV/IM ketamine for a psychiatric condition is unproven.
+Plans Prime, Select and For Life. The CPT psychiatry range 90785-90899 is covered when medically
+necessary. Active-duty members need a referral for all mental-health care outside the military
+clinic and pay no cost share; other beneficiaries see a network mental-health provider without a
+referral (Prime from a non-network one: point-of-service charges) and pay the plan's cost shares;
+psychoanalysis, TMS and ECT need a prior authorization for everyone. A spouse or child recorded as
+active duty needs review. Spravato needs prior authorization and an FDA-labelled indication, billed
+as G2082/G2083 (which include the drug); IV/IM ketamine for a psychiatric condition is unproven.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from ..catalog import BEHAVIORAL_VISIT_CATEGORIES
+from ..catalog import BEHAVIORAL_VISIT_CATEGORIES, Service
 from ..engine import NEEDS_REVIEW, NOT_COVERED, Evaluation, Reason, build_result, codes_of, estimate_lines, reason
 from ..off_label import find_off_label, require_informed_consent
 from ..policy import TRICARE as POLICY
@@ -20,8 +24,10 @@ from ..routing import TRICARE_PROGRAM, Route
 from ..shared_rules import (
     SETTLED,
     apply_authorization,
+    authorized_despite_policy,
     code_checks,
     coverage_period,
+    drug_billed_with_spravato_visit,
     eligibility,
     eligibility_authorization,
     esketamine_indication,
@@ -54,6 +60,15 @@ ESKETAMINE_REASONS = {
 ESKETAMINE_UNLABELLED = reason(ESKETAMINE["unlabelled"], "")
 ESKETAMINE_UNDER_AGE = reason(ESKETAMINE["under_age"], "")
 KETAMINE_REASON = reason(KETAMINE, KETAMINE["explanation"])
+MENTAL_HEALTH_RANGE = DATA["mental_health_range"]
+ALWAYS = DATA["prior_authorization_always"]
+ALWAYS_CODES = frozenset(ALWAYS["codes"])
+ALWAYS_REASONS = {
+    status: reason(ALWAYS[status], "")
+    for status in ("absent", "wrong_type", "not_valid_on_date", "exceeded", "not_listed")
+}
+PRIME = DATA["prime"]
+FAMILY = frozenset({"spouse", "child"})
 # Plan words longest first, so the most specific word found in a plan type wins.
 PLAN_WORDS_LONGEST_FIRST = sorted(PLANS.items(), key=lambda item: -len(item[0]))
 
@@ -74,6 +89,8 @@ def active_duty(verification: Verification) -> bool | None:
     category = (verification.beneficiary_category or "").lower()
     plan_type = verification.plan_type or ""
     if category in ACTIVE_DUTY["categories"] or any(word in plan_type for word in ACTIVE_DUTY["plan_type_words"]):
+        if (verification.relationship or "").lower() in FAMILY:
+            return None  # a spouse or child recorded as active duty: a contradiction (see active_duty_referral)
         return True
     if verification.veteran or category:
         return False
@@ -86,13 +103,16 @@ def evaluate(verification: Verification, route: Route) -> dict[str, Any]:
     plan = plan_of(verification)
     duty = active_duty(verification)
     if eligibility(evaluation) and coverage_period(evaluation, BEFORE, AFTER):
+        mental_health_range(evaluation)
         code_checks(evaluation)
         plan_rule(evaluation, plan)
+        drug_billed_with_spravato_visit(evaluation)
         ketamine_unproven(evaluation)
         esketamine_indication(
             evaluation, ESKETAMINE["labelled_groups"], ESKETAMINE["minimum_age"], ESKETAMINE_UNLABELLED, ESKETAMINE_UNDER_AGE
         )
         active_duty_referral(evaluation, duty)
+        always_prior_authorization(evaluation)
         esketamine_prior_authorization(evaluation)
         eligibility_authorization(evaluation, AUTHORIZATION_KINDS)
         behavioral_visits(evaluation)
@@ -118,18 +138,41 @@ def plan_rule(evaluation: Evaluation, plan: str | None) -> None:
         evaluation.note(DATA["for_life"]["note"])
 
 
+def mental_health_range(evaluation: Evaluation) -> None:
+    """Codes of the CPT psychiatry range the service catalog does not list are known to TRICARE."""
+    first, last = MENTAL_HEALTH_RANGE["first"], MENTAL_HEALTH_RANGE["last"]
+    found = [
+        line for line in evaluation.lines
+        if line.service is None and line.well_formed and line.code.isdigit() and first <= line.code <= last
+    ]
+    if not found:
+        return
+    for line in found:
+        line.service = range_service(line.code)
+        line.category = line.service.category
+    codes = codes_of(found)
+    evaluation.record("mental_health_range", "pass", f"{codes}: in the CPT psychiatry range {first}-{last} (TPM ch. 7 s. 3.8 para 1.0).")
+    evaluation.note(MENTAL_HEALTH_RANGE["note"].format(codes=codes))
+
+
+def range_service(code: str) -> Service:
+    return Service(code, MENTAL_HEALTH_RANGE["description"], MENTAL_HEALTH_RANGE["category"], None, None, Decimal(0), None, None, None, None)
+
+
 def active_duty_referral(evaluation: Evaluation, duty: bool | None) -> None:
     verification = evaluation.verification
+    if duty is None and (verification.relationship or "").lower() in FAMILY and active_duty_recorded(verification):
+        lines = evaluation.decide_all(NEEDS_REVIEW)
+        text = ACTIVE_DUTY["contradiction"].format(relationship=verification.relationship.lower())
+        evaluation.record("active_duty_referral", "fail", f"Contradictory record ({codes_of(lines) or 'no line open'}): {text}")
+        evaluation.require("eligibility_confirmation", text)
+        return
     if duty is None:
         evaluation.record("active_duty_referral", "info", "Whether the patient is on active duty is not known.")
         evaluation.require("eligibility_confirmation", ACTIVE_DUTY["unknown_requirement"])
         return
     if not duty:
-        evaluation.record(
-            "active_duty_referral",
-            "pass",
-            "Not an active-duty member: outpatient mental-health office visits need no referral.",
-        )
+        prime_network(evaluation)
         return
     lines = evaluation.open_lines()
     status = apply_authorization(
@@ -141,6 +184,42 @@ def active_duty_referral(evaluation: Evaluation, duty: bool | None) -> None:
         )
 
 
+def active_duty_recorded(verification: Verification) -> bool:
+    category = (verification.beneficiary_category or "").lower()
+    plan_type = verification.plan_type or ""
+    return category in ACTIVE_DUTY["categories"] or any(word in plan_type for word in ACTIVE_DUTY["plan_type_words"])
+
+
+def prime_network(evaluation: Evaluation) -> None:
+    """Not active duty: outpatient mental-health office visits need no referral from a network provider
+    (TOM ch. 7 s. 2); a Prime enrollee seeing a non-network provider without one pays point-of-service
+    charges (see network)."""
+    verification = evaluation.verification
+    evaluation.record(
+        "active_duty_referral",
+        "pass",
+        "Not an active-duty member: outpatient mental-health office visits need no referral from a network provider.",
+    )
+    if plan_of(verification) != "prime":
+        return
+    if verification.network_status == "unknown" and evaluation.open_lines(BEHAVIORAL_VISIT_CATEGORIES):
+        evaluation.require("eligibility_confirmation", PRIME["network_unknown"])
+    if "substance_use" in verification.diagnosis_groups and evaluation.open_lines(BEHAVIORAL_VISIT_CATEGORIES):
+        evaluation.note(PRIME["substance_use_note"])
+
+
+def always_prior_authorization(evaluation: Evaluation) -> None:
+    """Psychoanalysis, TMS and ECT need a prior authorization for every beneficiary, in network or not."""
+    lines = [line for line in evaluation.open_lines() if line.code in ALWAYS_CODES]
+    if not lines:
+        return
+    apply_authorization(
+        evaluation, "prior_authorization_always", lines, evaluation.verification.authorization,
+        AUTHORIZATION_KINDS, ALWAYS_REASONS,
+        requirement=("prior_authorization", ALWAYS["requirement"].format(codes=codes_of(lines))),
+    )
+
+
 def ketamine_unproven(evaluation: Evaluation) -> None:
     lines = evaluation.open_lines(drug="ketamine")
     if not lines:
@@ -150,6 +229,11 @@ def ketamine_unproven(evaluation: Evaluation) -> None:
         for line in lines:
             line.decide(NEEDS_REVIEW)
         evaluation.record("ketamine_unproven", "fail", "Ketamine billed without a psychiatric diagnosis: outside these rules.")
+        return
+    if authorized_despite_policy(
+        evaluation, "ketamine_unproven", lines, AUTHORIZATION_KINDS,
+        "IV/IM ketamine for a psychiatric condition is unproven (TPM ch. 1 s. 2.1)",
+    ):
         return
     for line in lines:
         line.decide(NOT_COVERED, KETAMINE_REASON)
@@ -179,7 +263,9 @@ def behavioral_visits(evaluation: Evaluation) -> None:
 
 def network(evaluation: Evaluation, plan: str | None, duty: bool | None) -> None:
     status = evaluation.verification.network_status
-    if status == "out_of_network":
+    if status == "out_of_network" and duty:
+        evaluation.record("network", "info", "Out of network: an active-duty member's referral decides payment.")
+    elif status == "out_of_network":
         evaluation.note(NOTES["prime_out_of_network"] if plan == "prime" else NOTES["select_out_of_network"])
         evaluation.record("network", "info", "Out of network: see the note on cost shares.")
     else:

@@ -1,8 +1,12 @@
 """VA Community Care Network: the rules of policies/triwest_va_ccn.toml.
 
-Payable only under an approved VA referral valid on the date of service, with visits left for the
-planned sessions, listing the billed codes (or an episode of care not itemised). Off-label ketamine
-and off-formulary Spravato are paid only where the referral itemises them. The veteran owes nothing.
+For the veteran only (a spouse or child needs review: CHAMPVA is theirs), from a clinic in the CCN
+network (TriWest cannot pay out-of-network providers). Payable only under an approved VA referral
+valid on the date of service, with visits left for the planned sessions, listing the billed codes (or
+an episode of care not itemised), its number in a form the VA issues (a prefix, a space or missing
+digits deny the claim). Off-label ketamine and off-formulary Spravato are paid only where the
+referral itemises them; the Spravato visit (G2082/G2083) includes the drug, as in Medicare's method.
+The veteran owes nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from ..engine import (
     AUTHORIZATION_REQUIRED,
     COVERED,
     NEEDS_REVIEW,
+    NOT_COVERED,
     Evaluation,
     Reason,
     build_result,
@@ -21,7 +26,7 @@ from ..engine import (
     estimate_lines,
     reason,
 )
-from ..off_label import find_off_label, require_informed_consent
+from ..off_label import find_off_label, off_label_items, require_informed_consent
 from ..policy import VA_CCN as POLICY
 from ..policy import administrator_directory
 from ..request import Authorization, Verification
@@ -34,6 +39,7 @@ from ..shared_rules import (
     apply_authorization,
     code_checks,
     coverage_period,
+    drug_billed_with_spravato_visit,
     eligibility,
 )
 
@@ -46,7 +52,11 @@ REQUIREMENTS = DATA["requirements"]
 NOTES = DATA["notes"]
 BILLING = DATA["billing"]
 REFERRAL_KINDS = (REFERRAL["authorization_type"],)
-NUMBER_FORM = re.compile(REFERRAL["number_pattern"])
+NUMBER_FORMS = [re.compile(form) for form in REFERRAL["number_forms"]]
+# Longest first, so "Auth #" is taken whole before "Auth".
+NUMBER_PREFIXES = sorted(REFERRAL["number_prefixes"], key=len, reverse=True)
+NUMBER_INVALID = REFERRAL["number_invalid"]
+OUT_OF_NETWORK = reason(DATA["network"]["out_of_network"], "")
 ITEMISED = frozenset(REFERRAL["itemised_categories"])
 REASONS = {
     status: reason(REFERRAL[key], "")
@@ -67,6 +77,8 @@ def evaluate(verification: Verification, route: Route) -> dict[str, Any]:
     evaluation.off_label = find_off_label(evaluation)
     if veteran_status(evaluation) and eligibility(evaluation) and coverage_period(evaluation, BEFORE, AFTER):
         code_checks(evaluation)
+        network(evaluation)
+        drug_billed_with_spravato_visit(evaluation)
         referral_rules(evaluation, verification.authorization)
     off_label_consequences(evaluation)
     estimate_lines(evaluation, "payment_in_full", patient_pays_non_covered=False)
@@ -80,17 +92,18 @@ def evaluate(verification: Verification, route: Route) -> dict[str, Any]:
 
 
 def veteran_status(evaluation: Evaluation) -> bool:
-    veteran = evaluation.verification.veteran
-    if veteran is False:
+    """CCN is for the veteran: a patient recorded as not a veteran, or as the veteran's spouse or child,
+    is not covered by a veteran's referral (DOMAIN.md: their program is CHAMPVA), so a person must look."""
+    verification = evaluation.verification
+    veteran = verification.veteran
+    relationship = (verification.relationship or "self").lower()
+    if veteran is False or relationship != "self":
+        who = "a patient recorded as not a veteran" if veteran is False else f"the veteran's {relationship}"
         evaluation.decide_all(NEEDS_REVIEW)
-        evaluation.record(
-            "veteran_status", "fail", "The patient is recorded as not a veteran, but the program is VA CCN."
-        )
-        evaluation.require(
-            "eligibility_confirmation",
-            "The patient is recorded as not a veteran, but the program is VA Community Care: confirm "
-            "VA eligibility and the referral, or correct the program (a TriWest card may be TRICARE).",
-        )
+        evaluation.record("veteran_status", "fail", f"The program is VA Community Care, but the patient is {who}.")
+        evaluation.require("eligibility_confirmation", REQUIREMENTS["not_the_veteran"].format(who=who))
+        if veteran is False:
+            evaluation.note("A TriWest card may also be TRICARE (military families): check the card.")
         return False
     evaluation.record(
         "veteran_status",
@@ -98,6 +111,20 @@ def veteran_status(evaluation: Evaluation) -> bool:
         "The patient is a veteran." if veteran else "Veteran status not given; the VA referral decides eligibility.",
     )
     return True
+
+
+def network(evaluation: Evaluation) -> None:
+    status = evaluation.verification.network_status
+    if status == "in_network":
+        evaluation.record("network", "pass", "The clinic is in the CCN network.")
+        return
+    if status == "out_of_network":
+        evaluation.decide_all(NOT_COVERED, OUT_OF_NETWORK)
+        evaluation.record("network", "fail", OUT_OF_NETWORK.explanation)
+        evaluation.require("va_referral", REQUIREMENTS["join_network"])
+        return
+    evaluation.record("network", "info", "Network status not given: TriWest pays CCN network providers only.")
+    evaluation.require("eligibility_confirmation", REQUIREMENTS["network_unknown"])
 
 
 def referral_rules(evaluation: Evaluation, referral: Authorization | None) -> None:
@@ -116,7 +143,6 @@ def referral_rules(evaluation: Evaluation, referral: Authorization | None) -> No
         for rule in ("referral_number_format", "referral_covers_services", "itemised_services"):
             evaluation.record(rule, "skip", "No VA referral on file to check.")
         return
-    referral_number_format(evaluation, referral)
     if status == "not_valid_on_date":
         evaluation.require("va_referral", REQUIREMENTS["renew_referral"].format(dos=dos))
     elif status == "exceeded":
@@ -145,35 +171,71 @@ def referral_rules(evaluation: Evaluation, referral: Authorization | None) -> No
             unlisted = [line for line in lines if line.determination == AUTHORIZATION_REQUIRED]
             evaluation.record("referral_covers_services", "fail", f"The referral does not list {codes_of(unlisted)}.")
         itemised_services(evaluation, referral)
+    referral_number_format(evaluation, referral)
 
 
 def referral_number_format(evaluation: Evaluation, referral: Authorization) -> None:
+    """A number TriWest would deny (a prefix, a space, missing digits) blocks the lines a valid referral
+    left open, with what to type instead. The fix shows the number's shape, not the number itself: the
+    result carries no identifier."""
     number = referral.number or ""
-    if NUMBER_FORM.match(number):
-        evaluation.record("referral_number_format", "pass", "The referral number is in the form the VA issues it.")
+    if valid_number(number):
+        evaluation.record("referral_number_format", "pass", "The referral number is in a form the VA issues.")
         return
-    problem = number_problem(number)
+    problem, fixed = number_problem(number)
+    if fixed is not None:
+        fix = f"Type it as {masked(fixed)} (the same number without the extra characters)."
+    else:
+        fix = "Copy it exactly from the referral in HSRM (or the referral letter)."
+    why = Reason(NUMBER_INVALID["carc"], NUMBER_INVALID["rarc"] or None, NUMBER_INVALID["explanation"].format(problem=problem))
+    for line in evaluation.open_lines():
+        line.decide(AUTHORIZATION_REQUIRED, why)
     evaluation.record("referral_number_format", "fail", f"The referral number {problem}.")
-    evaluation.note(NOTES["number_format"].format(problem=problem))
+    evaluation.require(
+        "va_referral", REQUIREMENTS["fix_number"].format(forms=REFERRAL["number_forms_text"], problem=problem, fix=fix)
+    )
 
 
-def number_problem(number: str) -> str:
+def valid_number(number: str) -> bool:
+    return any(form.match(number) for form in NUMBER_FORMS)
+
+
+def number_problem(number: str) -> tuple[str, str | None]:
+    """What is wrong with a referral number not in a VA form, and the number as the VA issues it when
+    taking away the extra characters gives one (None when digits are missing or the form is unknown)."""
     stripped = number.strip()
     if not stripped:
-        return "is missing"
+        return "is missing", None
+    problems = []
     if stripped != number:
-        return "has spaces before or after it"
-    index = stripped.upper().find("VA")
-    if index > 0:
-        return f"has a prefix ('{stripped[:index].strip()}')"
-    if " " in stripped:
-        return "contains a space"
-    if not stripped.startswith("VA") and stripped[:2].upper() == "VA":
-        return "is in lower case"
-    digits = stripped[2:] if stripped.upper().startswith("VA") else stripped
-    if not digits.isdigit():
-        return "is not 'VA' followed by digits"
-    return f"has {len(digits)} digits after 'VA' (shortened: the VA issues at least {REFERRAL['number_min_digits']})"
+        problems.append("has spaces before or after it")
+    candidate = stripped
+    for prefix in NUMBER_PREFIXES:
+        if candidate.upper().startswith(prefix.upper()) and len(candidate) > len(prefix):
+            problems.append(f"has a prefix ('{candidate[:len(prefix)]}')")
+            candidate = candidate[len(prefix):].lstrip(" :#")
+            break
+    if " " in candidate:
+        problems.append("contains a space")
+        candidate = candidate.replace(" ", "")
+    if candidate != candidate.upper():
+        problems.append("is in lower case")
+        candidate = candidate.upper()
+    if valid_number(candidate):
+        return " and ".join(problems), candidate
+    digits = candidate[2:] if candidate.startswith("VA") else None
+    if digits is not None and digits.isdigit():
+        problems.append(f"has {len(digits)} digits after 'VA' (the VA issues 7 or 10: shortened, or mistyped)")
+    else:
+        problems.append("is not in a form the VA issues")
+    return " and ".join(problems), None
+
+
+def masked(number: str) -> str:
+    """The number's shape with all but its last 4 characters hidden: 'VA******5678'."""
+    head = 2 if number.startswith("VA") else 4  # "VA" or "402-"
+    hidden = "".join("*" if char.isalnum() else char for char in number[head:-4])
+    return number[:head] + hidden + number[-4:]
 
 
 def itemised_services(evaluation: Evaluation, referral: Authorization) -> None:
@@ -204,16 +266,17 @@ def itemised_services(evaluation: Evaluation, referral: Authorization) -> None:
 def off_label_consequences(evaluation: Evaluation) -> None:
     off_label = evaluation.off_label
     require_informed_consent(evaluation, off_label)
-    if off_label is None:
+    items = off_label_items(off_label)
+    if not items:
         return
-    for item in off_label["items"]:
+    for item in items:
         evaluation.require(
             "medical_necessity_documentation",
             REQUIREMENTS["off_label_records"].format(drug=item["drug"], indication=item["indication"]),
         )
     if any(line.drug and not line.open for line in evaluation.lines):
         evaluation.note(
-            f"The VA pays off-label {off_label['drug']} for {off_label['indication']} only where it "
+            f"The VA pays off-label {items[0]['drug']} for {items[0]['indication']} only where it "
             "authorized it in the referral: ask for a referral that lists it."
         )
 
