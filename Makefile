@@ -24,6 +24,7 @@ lint: static audit
 static: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/bandit -q -c pyproject.toml -r service workers schemas
+	$(BIN)/lint-imports --no-cache
 
 audit: $(VENV)/.installed-test
 	$(BIN)/python .ci/audit.py --strict

@@ -30,10 +30,11 @@ from bench.harness import prime, say, uncached_latency
 SPY = str(Path(sys.executable).parent / "py-spy")
 # (file the anchor comes from, function name as py-spy prints it) per path, outermost first.
 CACHED = (("service/auth.py", "requires.<locals>.decorator.<locals>.guarded"),
-          ("service/api/verifications.py", "create"), ("service/verifications.py", "submit"))
-UNCACHED_API = CACHED + (("service/verifications.py", "_waited"), ("service/announcements.py", "Waiter.wait"))
-UNCACHED_WORKER = (("service/verifications.py", "run_many"), ("service/verifications.py", "_finish_all"),
-                   ("service/verification_rows.py", "finish"))
+          ("service/api/verifications.py", "create"), ("service/verification/accept.py", "submit"))
+UNCACHED_API = CACHED + (("service/verification/accept.py", "_waited"),
+                         ("service/verification/announcements.py", "Waiter.wait"))
+UNCACHED_WORKER = (("service/verification/run.py", "run_many"), ("service/verification/store.py", "finish_all"),
+                   ("service/verification/store.py", "finish"))
 
 
 def record(pid: int, output: Path, seconds: float, idle: bool) -> subprocess.Popen:

@@ -7,8 +7,8 @@ from decimal import ROUND_HALF_UP
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from schemas.callbacks import CallbackUrl
-from schemas.eligibility import MAX_271_CHARACTERS, EligibilitySummarySchema, X12EligibilityResponse
 from schemas.text import NulFreeSchema
+from schemas.x12_271 import MAX_271_CHARACTERS, EligibilitySummarySchema, X12EligibilityResponse
 from workers.rules.codes import (
     DIAGNOSIS_CODE_PATTERN,
     PROCEDURE_CODE_PATTERN,

@@ -6,8 +6,8 @@ every scenario's answer through them, so a field the rules add without a schema 
 
 from marshmallow import Schema, fields, validate
 
-from schemas.eligibility import EligibilitySummarySchema
 from schemas.queries import DETERMINATIONS
+from schemas.x12_271 import EligibilitySummarySchema
 from workers.rules.engine import CONFIRMED_271, PARTIALLY_COVERED, REQUIREMENT_KINDS, STATED, UNCONFIRMED
 from workers.rules.programs import PROGRAMS
 

@@ -23,8 +23,9 @@ def create_app(config: dict | None = None) -> Flask:
     _prepare_commits(app)
     logs.configure(app.config["LOG_LEVEL"])
 
-    from service import body_memo, group_commit, result_cache, verifications
+    from service import body_memo
     from service.extensions import api, csrf, db, migrate, redis_store
+    from service.verification import cache, group_commit, store
 
     db.init_app(app)
     csrf.init_app(app)
@@ -33,10 +34,10 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
-        group_commit.init_app(app, db.engine, verifications.write_new,
+        group_commit.init_app(app, db.engine, store.write_new,
                               single_statement=db.engine.dialect.name == "postgresql")
     body_memo.init_app(app)
-    result_cache.init_app(app)
+    cache.init_app(app)
 
     from workers.celery_app import celery_init_app
 

@@ -3,7 +3,7 @@
 Events hold ids only, never PHI, so they are kept when retention purges the verifications.
 `add()` puts events in the caller's transaction (a batch's creates cost no extra commit);
 `record()` commits them on their own (a read). A single verification's "create" event is written with
-its row (service/verification_rows.py).
+its row (service/verification/store.py).
 """
 
 from dataclasses import dataclass

@@ -14,14 +14,16 @@ import uuid
 import orjson
 from flask import current_app, url_for
 from marshmallow import ValidationError
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from schemas.verification_request import VerificationRequestSchema
-from service import exports, verifications
-from service.durability import commit_durably
+from service import exports
 from service.errors import flatten_messages, reject
 from service.extensions import db
-from service.models import Batch, Verification, utcnow
+from service.models import Batch, Verification
+from service.verification.accept import submit_many
+from service.verification.document import document as verification_document
+from service.verification.document import timestamp
 
 # CSV column -> request field. The contract's columns first; the rest are optional extras.
 COLUMN_PATHS = {
@@ -87,7 +89,7 @@ def accept(mimetype: str, data: bytes, *, callback_url=None, api_key_id=None, st
                   api_key_id=api_key_id, staff_user_id=staff_user_id)
     db.session.add(batch)
     db.session.flush()
-    verifications.submit_many(good, batch_id=batch.id, api_key_id=api_key_id, staff_user_id=staff_user_id)
+    submit_many(good, batch_id=batch.id, api_key_id=api_key_id, staff_user_id=staff_user_id)
     return batch
 
 
@@ -207,31 +209,6 @@ def get(batch_id) -> Batch:
     return batch
 
 
-def complete_finished(verification_ids) -> list:
-    """Mark complete the batches of these just-finished verifications that have no row left to run;
-    each batch is completed exactly once. The ids of the batches completed by this call."""
-    batch_ids = db.session.scalars(
-        select(Verification.batch_id).distinct().where(
-            Verification.id.in_(list(verification_ids)), Verification.batch_id.is_not(None)
-        )
-    ).all()
-    completed = []
-    for batch_id in batch_ids:
-        unfinished = db.session.scalar(
-            select(func.count()).where(Verification.batch_id == batch_id, Verification.status.in_(verifications.UNFINISHED))
-        )
-        if unfinished:
-            continue
-        if db.session.execute(
-            update(Batch).where(Batch.id == batch_id, Batch.completed_at.is_(None)).values(completed_at=utcnow())
-        ).rowcount:
-            completed.append(batch_id)
-            commit_durably(db.session)
-        else:
-            db.session.commit()
-    return completed
-
-
 def progress(batch: Batch) -> dict:
     """Counts from the rows themselves: done (answered, failed or rejected), failed, and per determination."""
     counts = db.session.execute(
@@ -269,12 +246,12 @@ def document(batch: Batch, *, page: int = 1, per_page: int = 100) -> dict:
     return {
         "id": str(batch.id),
         **progress(batch),
-        "created_at": verifications.timestamp(batch.created_at),
-        "completed_at": verifications.timestamp(batch.completed_at),
+        "created_at": timestamp(batch.created_at),
+        "completed_at": timestamp(batch.completed_at),
         "errors": batch.errors or [],
         "page": page,
         "per_page": per_page,
-        "items": [verifications.document(item) | {"row": item.batch_row} for item in items],
+        "items": [verification_document(item) | {"row": item.batch_row} for item in items],
         "links": links(batch),
     }
 

@@ -12,7 +12,7 @@ from flask import Response, stream_with_context
 
 from service.extensions import db
 from service.models import Verification
-from service.verifications import timestamp
+from service.verification.document import timestamp
 
 COLUMNS = (
     "id", "created_at", "completed_at", "status", "program", "carrier", "rule_module", "rule_version",

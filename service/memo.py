@@ -1,6 +1,6 @@
 """A bounded, thread-safe memo of the most recently used values (least recently used dropped first),
 for what a process works out once and looks up on every request after (service/body_memo.py,
-service/result_cache.py)."""
+service/verification/cache.py)."""
 
 import threading
 from collections import OrderedDict

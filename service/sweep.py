@@ -12,9 +12,10 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 
+from service import queue
 from service.extensions import db
 from service.models import Verification, utcnow
-from service.verifications import BROKER_UNAVAILABLE, UNFINISHED, enqueue
+from service.verification.row import UNFINISHED
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,8 @@ def requeue_lost(after_seconds: float, limit: int = 500) -> int:
     sent, tasks = [], 0
     for ids in groups.values():
         try:
-            enqueue(ids[0])
-        except BROKER_UNAVAILABLE as error:
+            queue.verify(ids[0])
+        except queue.BROKER_UNAVAILABLE as error:
             log.warning("sweep stopped: broker unavailable (%s)", type(error).__name__)
             break
         sent.extend(ids)

@@ -14,14 +14,13 @@ from urllib.parse import urlsplit
 import orjson
 import requests
 from flask import current_app
-from sqlalchemy import select
 
 from schemas.callbacks import refusal
-from service import batches, verifications
-from service.durability import commit_durably
+from service import batches
 from service.extensions import db
-from service.models import ApiKey, Batch, StaffUser, Verification, WebhookDelivery, utcnow
+from service.models import ApiKey, StaffUser, WebhookDelivery, utcnow
 from service.signing import body_signature, webhook_secret
+from service.verification import document as verification_documents
 
 log = logging.getLogger(__name__)
 
@@ -43,45 +42,11 @@ def secret_of(api_key_id=None, staff_user_id=None) -> str:
     return webhook_secret(f"user:{db.session.get(StaffUser, staff_user_id).username}")
 
 
-def verifications_finished(verification_ids) -> None:
-    """Schedule a delivery for each of these finished verifications that has a callback_url."""
-    asked = db.session.execute(
-        select(Verification.id, Verification.callback_url, Verification.api_key_id, Verification.staff_user_id).where(
-            Verification.id.in_(list(verification_ids)), Verification.callback_url.is_not(None)
-        )
-    ).all()
-    _schedule([
-        WebhookDelivery(event="verification.completed", verification_id=row.id, url=row.callback_url,
-                        api_key_id=row.api_key_id, staff_user_id=row.staff_user_id)
-        for row in asked
-    ])
-
-
-def batches_finished(batch_ids) -> None:
-    """Schedule a delivery for each of these completed batches that has a callback_url."""
-    asked = db.session.scalars(select(Batch).where(Batch.id.in_(list(batch_ids)), Batch.callback_url.is_not(None)))
-    _schedule([
-        WebhookDelivery(event="batch.completed", batch_id=batch.id, url=batch.callback_url,
-                        api_key_id=batch.api_key_id, staff_user_id=batch.staff_user_id)
-        for batch in asked
-    ])
-
-
-def _schedule(deliveries: list[WebhookDelivery]) -> None:
-    if not deliveries:
-        return
-    db.session.add_all(deliveries)
-    commit_durably(db.session)
-    task = current_app.extensions["celery"].tasks["workers.tasks.deliver_webhook"]
-    for delivery in deliveries:
-        task.apply_async(args=[delivery.id], queue=current_app.config["CELERY_QUEUE"])
-
-
 def body(delivery: WebhookDelivery) -> bytes:
     # Links in the documents are built as the API builds them, outside any request here.
     with current_app.test_request_context():
         if delivery.verification_id is not None:
-            document = verifications.document(verifications.get(delivery.verification_id))
+            document = verification_documents.document(verification_documents.get(delivery.verification_id))
         else:
             document = batches.document(batches.get(delivery.batch_id), per_page=0)
     return orjson.dumps(document)

@@ -2,6 +2,8 @@
 
 import copy
 
+from service.models import VerificationDenial
+from service.verification.row import denial_rows, result_columns
 from tests.rules.builders import VA_REFERRAL, make_request
 
 # The contract's example: a veteran with a TriWest VA CCN referral for an IV ketamine series.
@@ -23,3 +25,10 @@ def body(base=VETERAN_WITH_REFERRAL, **changes) -> dict:
         else:
             target[last] = value
     return data
+
+
+def record_result(verification, result: dict) -> None:
+    """Fill a new Verification (the ORM's, not yet saved) with a finished result, as the worker would."""
+    for column, value in result_columns(result, cached=False).items():
+        setattr(verification, column, value)
+    verification.denials = [VerificationDenial(**denial) for denial in denial_rows(result)]

@@ -1,4 +1,7 @@
-"""The Celery app, bound to a Flask app as in Flask's Celery pattern (`celery_init_app`)."""
+"""The Celery app, bound to a Flask app as in Flask's Celery pattern (`celery_init_app`).
+
+With the tasks, this sits on top of the service: the app factory calls `celery_init_app`, the one
+import from the service up to here (see `.importlinter`)."""
 
 import gc
 import os
@@ -8,6 +11,10 @@ from celery import Celery, Task
 from celery.schedules import crontab
 from celery.signals import worker_process_init
 from flask import Flask
+
+from service import queue
+from service.extensions import db
+from workers import tasks
 
 
 def broker_url(redis_url: str) -> str:
@@ -77,14 +84,13 @@ def celery_init_app(app: Flask) -> Celery:
         # (The solo pool sends this signal too, in the parent itself, where there is nothing to do.)
         if os.getpid() == parent:
             return
-        from service.extensions import db
-
         with app.app_context():
             db.engine.dispose(close=False)
         # What the parent loaded lives as long as the child: frozen, full collections stop walking it
         # (see gunicorn.conf.py's post_worker_init).
         gc.freeze()
 
-    import workers.tasks  # noqa: F401  (registers the shared tasks)
-
+    # The shared tasks, bound to this app, handed to the service, which sends them but cannot import them.
+    queue.init_app(app, queue.Tasks(*(celery_app.tasks[task.name] for task in (
+        tasks.verify, tasks.verify_many, tasks.deliver_webhook))))
     return celery_app

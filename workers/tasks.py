@@ -7,7 +7,8 @@ import sqlalchemy.exc
 from celery import shared_task
 from flask import current_app
 
-from service import retention, sweep, verifications, webhooks
+from service import retention, sweep, webhooks
+from service.verification import run
 
 # Worth another try: the database or Redis was briefly unreachable.
 TRANSIENT_ERRORS = (
@@ -31,13 +32,13 @@ RELIABLE = {
 @shared_task(name="workers.tasks.verify", **RELIABLE)
 def verify(verification_id: str) -> None:
     """Run the rule modules on one verification and store the result."""
-    verifications.run(UUID(verification_id))
+    run.run(UUID(verification_id))
 
 
 @shared_task(name="workers.tasks.verify_many", **RELIABLE)
 def verify_many(verification_ids: list[str]) -> None:
     """Run the rule modules on a chunk of a batch's verifications (finished ones are skipped)."""
-    verifications.run_many([UUID(verification_id) for verification_id in verification_ids])
+    run.run_many([UUID(verification_id) for verification_id in verification_ids])
 
 
 @shared_task(name="workers.tasks.deliver_webhook", bind=True, **RELIABLE)

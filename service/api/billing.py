@@ -4,10 +4,11 @@ from flask import request
 
 from schemas.queries import PeriodQuerySchema, VerificationListQuerySchema
 from schemas.verification_result import DenialReasonSummarySchema, VerificationPageSchema
-from service import audit, billing, exports, verifications
+from service import audit, billing, exports
 from service.api.responses import json_response
 from service.api_docs import Blueprint
 from service.auth import requires
+from service.verification.document import document
 
 blp = Blueprint("billing", __name__, url_prefix="/api/v1", description="Denials across many verifications.")
 
@@ -26,7 +27,7 @@ def list_verifications(page, per_page, format, **filters):
     if exports.wants_csv(format, request.accept_mimetypes):
         return exports.csv_response(billing.export(**filters), "verifications")
     items, total = billing.search(page=page, per_page=per_page, **filters)
-    documents = [verifications.document(v) for v in items]
+    documents = [document(v) for v in items]
     audit.record("list", [v.id for v in items])
     return json_response({"items": documents, "page": page, "per_page": per_page, "total": total})
 

@@ -5,10 +5,11 @@ from uuid import UUID
 from schemas.queries import CreateQuerySchema, IdempotencyHeaderSchema
 from schemas.verification_request import VerificationRequestSchema
 from schemas.verification_result import QueuedVerificationSchema, VerificationSchema
-from service import verifications
 from service.api.responses import json_response
 from service.api_docs import Blueprint
 from service.auth import principal, requires
+from service.verification import accept, document
+from service.verification.row import FINISHED
 
 blp = Blueprint(
     "verifications",
@@ -28,11 +29,11 @@ blp = Blueprint(
 @blp.alt_response(409, response="CONFLICT", description="Idempotency-Key reused with a different body.")
 def create(request, wait, idempotency_key):
     """Check coverage for a patient's planned treatment."""
-    verification = verifications.submit(request, idempotency_key=idempotency_key, wait=wait, **principal())
-    document = verifications.document_json(verification)
-    if verification.status in verifications.FINISHED:
-        return json_response(document)
-    return json_response(document, 202, {"Location": verifications.link(verification)})
+    verification = accept.submit(request, idempotency_key=idempotency_key, wait=wait, **principal())
+    answer = document.document_json(verification)
+    if verification.status in FINISHED:
+        return json_response(answer)
+    return json_response(answer, 202, {"Location": document.link(verification)})
 
 
 @blp.route("/<uuid:verification_id>")
@@ -41,4 +42,4 @@ def create(request, wait, idempotency_key):
 @blp.alt_response(404, response="NOT_FOUND")
 def verification(verification_id: UUID):
     """One verification, by id."""
-    return json_response(verifications.read(verification_id))
+    return json_response(document.read(verification_id))

@@ -8,9 +8,9 @@ from flask import Blueprint, abort, current_app, render_template
 import workers.rules
 from schemas import verification_request as request_fields
 from schemas.batches import CSV_HEADER
-from service import verifications
 from service.pages import presets
 from service.staff import page_requires
+from service.verification import document
 from workers.rules.catalog import FEE_SCHEDULE_NAME
 from workers.rules.programs import PROGRAM_NAMES
 
@@ -51,8 +51,8 @@ def form_choices() -> dict:
 
 
 def result_context(verification_id) -> dict:
-    verification = verifications.get(verification_id)
-    return {"verification": verification, "v": verifications.document(verification), "determinations": DETERMINATIONS,
+    verification = document.get(verification_id)
+    return {"verification": verification, "v": document.document(verification), "determinations": DETERMINATIONS,
             "programs": PROGRAM_NAMES}
 
 

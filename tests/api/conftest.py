@@ -5,10 +5,10 @@ from datetime import datetime
 import pytest
 
 from schemas.verification_request import VerificationRequestSchema
-from service import verifications
 from service.extensions import db
 from service.models import Verification
-from tests.requests import body
+from service.verification.accept import canonical
+from tests.requests import body, record_result
 
 
 def result(program, determination, *carcs):
@@ -43,13 +43,13 @@ def history(app, clean_verifications):
     with app.app_context():
         for day, program, determination, carcs in made:
             verification = Verification(
-                request=verifications.canonical(VerificationRequestSchema().load(body())),
+                request=canonical(VerificationRequestSchema().load(body())),
                 request_digest="d" * 64,
                 fingerprint=f"{day}{program}".ljust(64, "f"),
                 created_at=datetime.fromisoformat(day + "T12:00:00+00:00"),
                 carrier="Aetna" if program == "commercial" else None,
             )
-            verifications.record_result(verification, result(program, determination, *carcs), cached=False)
+            record_result(verification, result(program, determination, *carcs))
             db.session.add(verification)
         db.session.commit()
     return made

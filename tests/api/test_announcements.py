@@ -1,4 +1,4 @@
-"""A waiting POST hears that its task is done from one listener per process (service/announcements.py).
+"""A waiting POST hears that its task is done from one listener per process (service/verification/announcements.py).
 
 Each wait hears its own announcement and no other; when Redis restarts the listener subscribes
 again by itself; a wait whose subscription broke ends as soon as the row is finished, not at its
@@ -11,8 +11,8 @@ import time
 import orjson
 import redis
 
-from service import announcements
-from service.announcements import Announcements
+from service.verification import announcements
+from service.verification.announcements import Announcements
 from tests.faults.private_services import private_redis, wait_until
 
 PREFIX = "bvtest:done:"

@@ -9,9 +9,10 @@ import pytest
 from celery.signals import before_task_publish
 
 import workers.rules
-from service import batches, verifications
+from service import batches, queue
 from service.extensions import db
 from service.models import Batch, Verification
+from service.verification import run
 
 HEADER = ("first_name,last_name,date_of_birth,program,carrier,plan_type,member_id,group_number,network_status,"
           "services,charges,diagnoses,date_of_service,sessions")
@@ -181,15 +182,15 @@ def evaluations(monkeypatch):
 
 def test_a_chunk_run_twice_counts_each_row_once(client, auth, app, evaluations, monkeypatch):
     # No worker takes the chunks: this test runs them itself, twice, as a redelivered task would.
-    monkeypatch.setattr(verifications, "enqueue_many", lambda ids: None)
+    monkeypatch.setattr(queue, "verify_many", lambda ids: None)
     text = "\n".join([HEADER, row("TWICE-1"), row("TWICE-1"), row("TWICE-2"), row("TWICE-3", sessions="x")]) + "\n"
     link = upload(client, auth, text).json["links"]["self"]
     batch_id = UUID(link.rsplit("/", 1)[1])
     assert client.get(link, headers=auth()).json["status"] == "queued"
     with app.app_context():
         ids = db.session.scalars(db.select(Verification.id).where(Verification.batch_id == batch_id)).all()
-        verifications.run_many(ids)
-        verifications.run_many(ids)
+        run.run_many(ids)
+        run.run_many(ids)
         first_completion = db.session.get(Batch, batch_id).completed_at
 
     batch = client.get(link, headers=auth()).json

@@ -5,11 +5,11 @@ import logging
 import pytest
 from fhir.resources.R4B.coverageeligibilityresponse import CoverageEligibilityResponse
 
-from schemas.eligibility import EligibilityResponseSchema
 from schemas.verification_result import VerificationSchema
-from service.coverage_eligibility import check_bindings
-from service.x12.inquiry import read_270
+from schemas.x12_271 import EligibilityResponseSchema
+from service.fhir_coverage import check_bindings
 from tests.x12.documents import IDENTIFIERS, document, pyx12_errors, replaced
+from workers.x12.inquiry import read_270
 
 CLINIC = {"CLINIC_NPI": "1234567893", "CLINIC_NAME": "Serenity Ketamine Clinic", "CLINIC_TIN": "12-3456789"}
 MARISOL = {"first_name": "Marisol", "last_name": "Quintero-Hale", "date_of_birth": "1985-04-12"}

@@ -5,10 +5,10 @@ import io
 
 import pytest
 
-from service import verifications
 from service.extensions import db
 from service.models import Verification
 from tests.api.conftest import result
+from tests.requests import record_result
 
 
 def exported(client, auth, **params) -> tuple[object, list[dict]]:
@@ -51,7 +51,7 @@ def test_a_cell_a_spreadsheet_would_run_is_quoted(app, client, auth, clean_verif
     with app.app_context():
         verification = Verification(request={"coverage": {}}, request_digest="d" * 64, fingerprint="f" * 64,
                                     carrier='=HYPERLINK("http://evil.example","x")')
-        verifications.record_result(verification, result("commercial", "not_covered", "55"), cached=False)
+        record_result(verification, result("commercial", "not_covered", "55"))
         db.session.add(verification)
         db.session.commit()
 

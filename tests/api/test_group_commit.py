@@ -1,4 +1,4 @@
-"""Concurrent requests' rows are committed together (service/group_commit.py), yet each request
+"""Concurrent requests' rows are committed together (service/verification/group_commit.py), yet each request
 still gets its own outcome: nothing it was told was saved is missing, and one request's conflict
 is not another's."""
 
@@ -14,9 +14,11 @@ from sqlalchemy.exc import IntegrityError
 
 from schemas.verification_request import VerificationRequestSchema
 from service.extensions import db
-from service.group_commit import GroupCommit
 from service.models import AuditEvent, Verification
-from service.verifications import _new_row, write_new
+from service.verification import row as verification_row
+from service.verification.accept import request_columns
+from service.verification.group_commit import GroupCommit
+from service.verification.store import write_new
 from tests.requests import body
 
 
@@ -40,9 +42,10 @@ def test_concurrent_posts_are_each_saved_and_each_readable(app, live_server, aut
         assert created == 65, "every verification's creation is in the audit trail"
 
 
-def _verification(**columns) -> dict:
+def _verification(**columns) -> verification_row.Row:
     """Every column of a new verification, as a request would write it."""
-    return _new_row(VerificationRequestSchema().load(body(**{"coverage.member_id": uuid.uuid4().hex[:12]})), **columns)
+    request = VerificationRequestSchema().load(body(**{"coverage.member_id": uuid.uuid4().hex[:12]}))
+    return verification_row.new(request_columns(request), **columns)
 
 
 @pytest.fixture
@@ -68,7 +71,7 @@ def test_a_conflict_in_a_group_fails_only_its_own_request(app, held_group, clean
     committer, first, release = held_group
     with app.app_context():
         taken = _verification()
-        clash = _verification(id=taken["id"])
+        clash = _verification(id=taken.id)
         others = [_verification() for _ in range(3)]
     outcomes = {}
 
@@ -95,7 +98,7 @@ def test_a_conflict_in_a_group_fails_only_its_own_request(app, held_group, clean
     assert outcomes == {"taken": "saved", "clash": "conflict", "other0": "saved", "other1": "saved", "other2": "saved"}
     with app.app_context():
         saved = set(db.session.scalars(select(Verification.id)))
-    assert saved == {row["id"] for row in (taken, *others)}
+    assert saved == {row.id for row in (taken, *others)}
 
 
 def test_a_new_verification_names_every_column(app):
@@ -104,4 +107,14 @@ def test_a_new_verification_names_every_column(app):
     with app.app_context():
         row = _verification()
 
-    assert set(row) == {column.name for column in Verification.__table__.columns}
+    assert set(row._asdict()) == {column.name for column in Verification.__table__.columns}
+
+
+def test_a_row_that_leaves_a_column_out_or_names_another_cannot_be_built(app):
+    with app.app_context():
+        columns = _verification()._asdict()
+    del columns["batch_row"]
+    with pytest.raises(TypeError, match="batch_row"):
+        verification_row.Row(**columns)
+    with pytest.raises(TypeError, match="colour"):
+        verification_row.new({}, **columns, colour="red")

@@ -7,7 +7,7 @@ import secrets
 import pytest
 import requests
 
-from service import verifications
+from service.verification import document
 from tests.api.test_phi_in_redis import PHI
 from tests.conftest import another_app, serving
 from tests.faults.private_services import worker_process
@@ -69,7 +69,7 @@ def test_an_end_to_end_run_logs_no_patient_identifier(logged_stack, keys, caplog
                                                    "coverage.member_id": BAD_MEMBER_ID}), headers=intake, timeout=30)
     failed = http.post(url, params={"wait": 10}, json=body(patient, **{"coverage.member_id": FAILING_MEMBER_ID}),
                        headers=intake, timeout=30)
-    monkeypatch.setattr(verifications, "document_json", lambda verification: 1 / 0 if verification else patient)
+    monkeypatch.setattr(document, "document_json", lambda verification: 1 / 0 if verification else patient)
     broken = http.post(url, json=patient, headers=intake, timeout=30)
 
     assert (done.status_code, cached.json()["cached"], invalid.status_code) == (200, True, 422)

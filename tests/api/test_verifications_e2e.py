@@ -10,9 +10,9 @@ from sqlalchemy.exc import OperationalError
 
 import workers.rules
 from schemas.verification_result import VerificationSchema
-from service import group_commit
 from service.extensions import db
 from service.models import Verification
+from service.verification import group_commit
 from tests.requests import body
 from tests.scenario_expectations import assert_meets_expectations, load_scenario, scenario_files, scenario_id
 

@@ -15,7 +15,7 @@ from schemas.verification_request import (
     RELATIONSHIPS,
     VerificationRequestSchema,
 )
-from service.verifications import canonical
+from service.verification.accept import canonical
 from tests.requests import body
 
 SCHEMA = VerificationRequestSchema()

@@ -8,10 +8,12 @@ from flask_migrate import upgrade
 from sqlalchemy import insert, text
 
 from schemas.verification_request import VerificationRequestSchema
-from service import batches, create_app
+from service import create_app
 from service.extensions import db
 from service.models import Batch, Verification
-from service.verifications import _new_row
+from service.verification import row as verification_row
+from service.verification import store
+from service.verification.accept import request_columns
 from tests.conftest import RUN, app_config, postgres_database
 from tests.requests import body
 
@@ -50,8 +52,9 @@ def test_the_worker_commits_what_it_promises_durably(tmp_path, monkeypatch):
             batch = Batch(total=1)
             db.session.add(batch)
             db.session.commit()
-            row = _new_row(VerificationRequestSchema().load(body()), batch_id=batch.id, batch_row=1, status="complete")
-            db.session.execute(insert(Verification), [row])
+            row = verification_row.new(request_columns(VerificationRequestSchema().load(body())), batch_id=batch.id, batch_row=1,
+                                      status="complete")
+            db.session.execute(insert(Verification), [row._asdict()])
             db.session.commit()
             settings_at_commit = []
             commit = db.session.commit
@@ -61,7 +64,7 @@ def test_the_worker_commits_what_it_promises_durably(tmp_path, monkeypatch):
                 commit()
 
             monkeypatch.setattr(db.session, "commit", watched_commit)
-            completed = batches.complete_finished([row["id"]])
+            completed = store.complete_batches([row.id])
             monkeypatch.undo()
             default = db.session.scalar(text("SHOW synchronous_commit"))
             db.session.remove()

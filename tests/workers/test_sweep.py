@@ -7,9 +7,10 @@ from uuid import UUID
 import pytest
 from sqlalchemy import update
 
-from service import result_cache, sweep
+from service import sweep
 from service.extensions import db
 from service.models import Verification, utcnow
+from service.verification import cache
 from tests.conftest import another_app
 from tests.requests import body
 from tests.workers.test_verify_task import finished, queued, stored
@@ -53,8 +54,8 @@ def test_followers_of_a_lost_leader_complete_with_one_evaluation(app, celery_wor
         set_row(app, verification_id, dispatched_at=utcnow() - LONG_AGO)
     with app.app_context():
         # The in-flight marker still names the leader, as after a worker died holding its task.
-        claimed = result_cache.look_up(stored(app, leader).fingerprint, claim_for=leader)
-        assert claimed.outcome is result_cache.Outcome.CLAIMED
+        claimed = cache.look_up(stored(app, leader).fingerprint, claim_for=leader)
+        assert claimed.outcome is cache.Outcome.CLAIMED
 
     assert requeue(app) == 2
 

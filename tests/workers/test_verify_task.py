@@ -9,9 +9,11 @@ from celery.signals import before_task_publish
 
 import workers.rules
 from schemas.verification_request import VerificationRequestSchema
-from service import verifications
+from service import queue
 from service.extensions import db
 from service.models import Verification
+from service.verification.accept import canonical, fingerprints
+from service.verification.row import FINISHED
 from tests.requests import body
 
 PATIENT = {"patient.first_name": "Marisol", "patient.last_name": "Quintanilla", "coverage.member_id": "QX9981234"}
@@ -20,8 +22,8 @@ PATIENT = {"patient.first_name": "Marisol", "patient.last_name": "Quintanilla", 
 def queued(app, **changes) -> UUID:
     """A verification saved as the API saves it, not yet sent to the broker."""
     with app.app_context():
-        request_json = verifications.canonical(VerificationRequestSchema().load(body(**changes)))
-        request_digest, fingerprint = verifications.fingerprints(request_json)
+        request_json = canonical(VerificationRequestSchema().load(body(**changes)))
+        request_digest, fingerprint = fingerprints(request_json)
         verification = Verification(request=request_json, request_digest=request_digest, fingerprint=fingerprint)
         db.session.add(verification)
         db.session.commit()
@@ -37,7 +39,7 @@ def stored(app, verification_id) -> Verification:
 
 def finished(app, verification_id, seconds=20) -> Verification:
     deadline = time.monotonic() + seconds
-    while (verification := stored(app, verification_id)).status not in verifications.FINISHED:
+    while (verification := stored(app, verification_id)).status not in FINISHED:
         assert time.monotonic() < deadline, f"still {verification.status}"
         time.sleep(0.05)
     return verification
@@ -53,7 +55,7 @@ def test_worker_completes_a_queued_verification(app, celery_worker):
     verification_id = queued(app, **{"coverage.member_id": "T-100"})
 
     with app.app_context():
-        verifications.enqueue(verification_id)
+        queue.verify(verification_id)
 
     verification = finished(app, verification_id)
     assert verification.status == "complete"

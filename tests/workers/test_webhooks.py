@@ -187,11 +187,11 @@ def test_allowlist_entries_name_a_host_or_a_host_and_port(app, monkeypatch):
 
 def test_a_callback_url_changes_no_fingerprint(app, monkeypatch):
     from schemas.verification_request import VerificationRequestSchema
-    from service import verifications
+    from service.verification.accept import canonical
 
     monkeypatch.setitem(app.config, "WEBHOOK_ALLOWED_HOSTS", ("intake.example.org",))
     with app.app_context():
-        plain = verifications.canonical(VerificationRequestSchema().load(body()))
-        called = verifications.canonical(VerificationRequestSchema().load(body(callback_url="https://intake.example.org/h")))
+        plain = canonical(VerificationRequestSchema().load(body()))
+        called = canonical(VerificationRequestSchema().load(body(callback_url="https://intake.example.org/h")))
 
     assert plain == called

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.x12.inquiry import Inquiry, Person, clean, read_270, valid_npi, write_270
 from tests.x12.documents import pyx12_errors
+from workers.x12.inquiry import Inquiry, Person, clean, read_270, valid_npi, write_270
 
 BASE = {
     "control_number": 4211, "created": datetime(2026, 11, 20, 9, 30), "reference": "3F0C0C5E11114222",

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.x12.envelope import MalformedX12
-from service.x12.inquiry import Inquiry, Person, write_270
-from service.x12.reader import read_271
 from tests.x12.documents import IDENTIFIERS, document, public, rebuilt, replaced
+from workers.x12.envelope import MalformedX12
+from workers.x12.inquiry import Inquiry, Person, write_270
+from workers.x12.reader import read_271
 
 
 def test_active_coverage_with_behavioral_health_benefits_is_read_line_by_line():

@@ -7,7 +7,7 @@ import orjson
 import pytest
 
 from schemas.verification_request import VerificationRequestSchema
-from service.eligibility import merged
+from service.x12_exchange import merged
 from tests.x12.documents import IDENTIFIERS, document, replaced
 
 SCHEMA = VerificationRequestSchema()

@@ -7,8 +7,8 @@ from typing import NamedTuple
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from service.x12.envelope import MalformedX12
-from service.x12.reader import EligibilityResponse, read_271
+from workers.x12.envelope import MalformedX12
+from workers.x12.reader import EligibilityResponse, read_271
 
 log = logging.getLogger(__name__)
 

@@ -18,11 +18,11 @@ from datetime import date, datetime
 from typing import Any
 
 import workers.rules
-from schemas.eligibility import Received271
+from schemas.x12_271 import Received271
 from service.errors import reject
-from service.x12.inquiry import Inquiry, Person, valid_npi
-from service.x12.summary import summarize
 from workers.rules.routing import alias_key
+from workers.x12.inquiry import Inquiry, Person, valid_npi
+from workers.x12.summary import summarize
 
 FIGURES = ("deductible", "deductible_met", "coinsurance_percent", "copay", "out_of_pocket_max", "out_of_pocket_met")
 

@@ -19,10 +19,10 @@ from typing import NamedTuple
 import orjson
 from flask import current_app
 
-from service.announcements import Announcements
 from service.extensions import redis_store
 from service.memo import Memo
 from service.redis_store import UNAVAILABLE
+from service.verification.announcements import Announcements
 
 log = logging.getLogger(__name__)
 

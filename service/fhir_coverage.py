@@ -16,10 +16,10 @@ from typing import Any
 
 from fhir.resources.R4B.coverageeligibilityresponse import CoverageEligibilityResponse
 
-from service.verifications import timestamp
-from service.x12.codes import SERVICE_TYPE
+from service.verification.document import timestamp
 from workers.rules.catalog import VISIT_CATEGORIES
 from workers.rules.shared_rules import SERVICE_TYPES_OF_CATEGORY
+from workers.x12.codes import SERVICE_TYPE
 
 X12 = "https://codesystem.x12.org/005010/{element}"
 CPT = "http://www.ama-assn.org/go/cpt"

@@ -10,14 +10,15 @@ from uuid import UUID
 from flask import Response, current_app, request
 from marshmallow import ValidationError
 
-from schemas.eligibility import EligibilityResponseSchema, X12DocumentSchema, parse_271
 from schemas.exchange import CoverageEligibilityResponseSchema
-from service import coverage_eligibility, eligibility, verifications
+from schemas.x12_271 import EligibilityResponseSchema, X12DocumentSchema, parse_271
+from service import fhir_coverage, x12_exchange
 from service.api.responses import json_response
 from service.api_docs import Blueprint
 from service.auth import requires
 from service.errors import reject
-from service.x12.inquiry import write_270
+from service.verification.document import get
+from workers.x12.inquiry import write_270
 
 blp = Blueprint(
     "eligibility",
@@ -83,8 +84,8 @@ def read_271():
 @blp.alt_response(409, response="CONFLICT", description="The clinic's NPI or name is not configured, or no payer id is known.")
 def x12_270(verification_id: UUID):
     """The X12 270 eligibility inquiry (005010X279A1) for a verification."""
-    verification = verifications.get(verification_id)
-    inquiry = eligibility.inquiry_for(
+    verification = get(verification_id)
+    inquiry = x12_exchange.inquiry_for(
         verification.id, verification.request, verification.result, verification.created_at, current_app.config
     )
     response = Response(write_270(inquiry), 200, mimetype="application/edi-x12")
@@ -100,7 +101,7 @@ def x12_270(verification_id: UUID):
 @blp.alt_response(404, response="NOT_FOUND")
 def fhir(verification_id: UUID):
     """The verification as a FHIR R4 CoverageEligibilityResponse (one item per billed line)."""
-    resource = coverage_eligibility.build(verifications.get(verification_id), current_app.config)
+    resource = fhir_coverage.build(get(verification_id), current_app.config)
     response = Response(resource.model_dump_json(by_alias=True, exclude_none=True), 200, mimetype="application/fhir+json")
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -1,0 +1,250 @@
+"""Every statement the lifecycle runs on verifications, on both databases.
+
+The two writes on the hot paths are each one statement on PostgreSQL:
+
+- `write_new`: new verifications (a group commit's) with their denial reasons (a cache hit has
+  them) and their "create" audit events;
+- `finish`: every unfinished verification of one request (a fingerprint) with its result and denial
+  reasons, answering which ones it moved.
+
+Their data-modifying CTEs write the other tables, so each costs one round trip, one statement for
+SQLAlchemy to run, and in autocommit mode no BEGIN or COMMIT. SQLite has no data-modifying CTEs;
+it runs in the process, so it writes table by table in one transaction.
+"""
+
+import orjson
+from sqlalchemy import Connection, bindparam, func, insert, select, text, update
+
+from service import audit
+from service.durability import commit_durably
+from service.extensions import db
+from service.json_text import SerializedJSON
+from service.models import AuditEvent, Batch, Verification, VerificationDenial, utcnow
+from service.verification import group_commit
+from service.verification.row import COLUMNS, RESULT_COLUMNS, UNFINISHED, Finished, Row, denial_rows, result_columns
+
+_verifications = Verification.__table__
+_denials = VerificationDenial.__table__
+_audit = AuditEvent.__table__
+_unfinished = _verifications.c.status.in_(UNFINISHED)
+_every_column = select(*(_verifications.c[name] for name in COLUMNS))
+
+# What a statement that finishes verifications returns: a Finished per row.
+FINISHED_COLUMNS = (_verifications.c.id, _verifications.c.callback_url, _verifications.c.batch_id)
+
+
+def _typed(names):
+    """Bind parameters typed like their verifications columns (UUIDs, JSON, timestamps convert as in the ORM)."""
+    return [bindparam(name, type_=_verifications.c[name].type) for name in names]
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def get(verification_id) -> Row | None:
+    found = db.session.execute(_every_column.where(_verifications.c.id == verification_id)).one_or_none()
+    return Row(*found) if found is not None else None
+
+
+def by_idempotency_key(api_key_id, idempotency_key: str) -> Row | None:
+    """The verification this key (or staff user, when `api_key_id` is None) saved under this Idempotency-Key."""
+    found = db.session.execute(_every_column.where(
+        _verifications.c.api_key_id == api_key_id, _verifications.c.idempotency_key == idempotency_key)).one_or_none()
+    return Row(*found) if found is not None else None
+
+
+def status(verification_id) -> str | None:
+    return db.session.scalar(select(_verifications.c.status).where(_verifications.c.id == verification_id))
+
+
+# -- accepting ----------------------------------------------------------------------------------
+
+# Every request of a group in one statement: the rows travel as one JSON array that PostgreSQL turns into
+# the table's row type, so the statement is the same for a group of one or of twenty. A column a row
+# leaves out would be NULL here, not its default: a Row names every column.
+_INSERT_NEW = text("""
+WITH verification AS (
+    INSERT INTO verifications SELECT * FROM json_populate_recordset(NULL::verifications, CAST(:rows AS json))
+    RETURNING id, created_at, api_key_id, staff_user_id
+), denials AS (
+    INSERT INTO verification_denials (verification_id, carc, rarc, description)
+    SELECT verification_id, carc, rarc, description
+    FROM json_populate_recordset(NULL::verification_denials, CAST(:denials AS json))
+)
+INSERT INTO audit_events (at, action, verification_id, api_key_id, staff_user_id)
+SELECT created_at, 'create', id, api_key_id, staff_user_id FROM verification
+""")
+
+
+def _as_json(values) -> str:
+    """JSON of rows for json_populate_recordset: UUIDs and timestamps as text, JSON columns as objects (a
+    result already serialized goes in as it is)."""
+    return orjson.dumps(values, default=_fragment, option=orjson.OPT_PASSTHROUGH_SUBCLASS).decode()
+
+
+def _fragment(value):
+    if isinstance(value, SerializedJSON):
+        return orjson.Fragment(str(value))  # str() of a subclass: the plain str orjson takes
+    if isinstance(value, str):
+        return str(value)
+    raise TypeError(type(value).__name__)
+
+
+def save_new(row: Row, denials: list[dict]) -> None:
+    """Save a new verification with its denial reasons and "create" event, committed (with whatever
+    other requests' rows the group commit writes with it) when this returns."""
+    group_commit.write((row, denials))
+
+
+def write_new(connection: Connection, items: list[tuple[Row, list[dict]]]) -> None:
+    """The group commit's write: new verifications, each with its denial reasons (dicts of carc, rarc,
+    description), and the "create" audit event of each."""
+    rows = [row._asdict() for row, _ in items]
+    reasons = [reason | {"verification_id": row["id"]} for row, (_, row_reasons) in zip(rows, items, strict=True)
+               for reason in row_reasons]
+    if connection.dialect.name == "postgresql":
+        connection.execute(_INSERT_NEW, {"rows": _as_json(rows), "denials": _as_json(reasons)})
+        return
+    connection.execute(insert(_verifications), rows)
+    if reasons:
+        connection.execute(insert(_denials), reasons)
+    connection.execute(insert(_audit), [
+        {"at": row["created_at"], "action": "create", "verification_id": row["id"], "api_key_id": row["api_key_id"],
+         "staff_user_id": row["staff_user_id"]} for row in rows])
+
+
+def save_many(rows: list[Row], denials: list[dict]) -> None:
+    """Save a batch's verifications, their denial reasons (with their verification_id) and "create" events,
+    in the session's transaction (the batch's own row is in it), and commit."""
+    if rows:
+        db.session.execute(insert(Verification), [row._asdict() for row in rows])
+    if denials:
+        db.session.execute(insert(VerificationDenial), denials)
+    audit.add("create", [row.id for row in rows])
+    db.session.commit()
+
+
+def undispatched(*verification_ids) -> None:
+    """Note that no task is coming for these verifications, so the sweep queues them at its next run."""
+    db.session.execute(update(_verifications).where(_verifications.c.id.in_(verification_ids)).values(dispatched_at=None))
+    db.session.commit()
+
+
+# -- running ------------------------------------------------------------------------------------
+# Built once: each call only binds its values (the SET columns come from the parameters), so SQLAlchemy
+# compiles each once instead of building and hashing a statement per row.
+
+
+def _marking_running(which):
+    return (update(_verifications).where(which, _unfinished)
+            .values(status="running", attempts=_verifications.c.attempts + 1)
+            .returning(_verifications.c.id, _verifications.c.fingerprint, _verifications.c.request))
+
+
+_MARK_RUNNING = _marking_running(_verifications.c.id.in_(bindparam("ids", expanding=True)))
+# For one verification (a POST's task), without an IN list to expand on every call.
+_MARK_ONE_RUNNING = _marking_running(_verifications.c.id == bindparam("one_id"))
+
+
+def mark_running(verification_ids: list) -> list:
+    """Mark these verifications running (those still queued or running), counting the attempt; (id,
+    fingerprint, request) of each. Committed at once, so a request that kills its worker every time runs
+    out of attempts; one statement, so in autocommit mode it costs one round trip."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        if len(verification_ids) == 1:
+            return connection.execute(_MARK_ONE_RUNNING, {"one_id": verification_ids[0]}).all()
+        return connection.execute(_MARK_RUNNING, {"ids": verification_ids}).all()
+
+
+_FINISH = text("""
+WITH finished AS (
+    UPDATE verifications
+    SET status = :status, completed_at = :completed_at, cached = :cached, result = :result, program = :program,
+        determination = :determination, rule_module = :rule_module, rule_version = :rule_version
+    WHERE fingerprint = :fingerprint AND status IN ('queued', 'running')
+    RETURNING id, callback_url, batch_id
+), denials AS (
+    INSERT INTO verification_denials (verification_id, carc, rarc, description)
+    SELECT finished.id, reason.carc, reason.rarc, reason.description
+    FROM finished CROSS JOIN json_to_recordset(CAST(:denials AS json)) AS reason(carc text, rarc text, description text)
+)
+SELECT id, callback_url, batch_id FROM finished
+""").bindparams(*_typed(RESULT_COLUMNS))
+
+_FINISH_SQLITE = (
+    update(_verifications)
+    .where(_verifications.c.fingerprint == bindparam("finishing"), _unfinished)
+    .returning(*FINISHED_COLUMNS)
+)
+
+
+def finish(connection: Connection, fingerprint: str, columns: dict, denials: list[dict]) -> list[Finished]:
+    """Give every queued or running verification of `fingerprint` the result `columns` (RESULT_COLUMNS)
+    and its denial reasons; the verifications it moved. Only the statement that moves a row out of
+    queued/running writes it, so each is finished exactly once."""
+    if connection.dialect.name == "postgresql":
+        moved = connection.execute(
+            _FINISH, {**columns, "fingerprint": fingerprint, "denials": orjson.dumps(denials).decode()}).all()
+        return [Finished(*row) for row in moved]
+    moved = connection.execute(_FINISH_SQLITE, {**columns, "finishing": fingerprint}).all()
+    reasons = [reason | {"verification_id": row.id} for row in moved for reason in denials]
+    if reasons:
+        connection.execute(insert(_denials), reasons)
+    return [Finished(*row) for row in moved]
+
+
+def finish_all(results: dict[str, dict], *, cached: bool, completed_at=None, serialized=None) -> list[Finished]:
+    """Finish every saved, unfinished verification of these fingerprints with its result (and its denial
+    reasons), each exactly once; the verifications finished. One request's rows are one statement on
+    PostgreSQL, committed on its own; more, one transaction. `serialized`: the results already as JSON, by
+    fingerprint (stored as they are)."""
+    single = len(results) == 1 and db.engine.dialect.name == "postgresql"
+    finished = []
+    with (db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") if single else db.engine.begin()) as connection:
+        for fingerprint, result in results.items():
+            columns = result_columns(result, cached=cached, completed_at=completed_at)
+            if serialized is not None:
+                columns["result"] = SerializedJSON(serialized[fingerprint].decode())
+            finished += finish(connection, fingerprint, columns, denial_rows(result))
+    return finished
+
+
+_FAIL = (
+    update(_verifications)
+    .where(_verifications.c.fingerprint.in_(bindparam("failing", expanding=True)), _unfinished)
+    .returning(*FINISHED_COLUMNS)
+)
+
+
+def fail_all(fingerprints, message: str, completed_at) -> list[Finished]:
+    """Fail every unfinished verification of these fingerprints with `message` (the same request fails the
+    same way); the verifications failed."""
+    with db.engine.begin() as connection:
+        failing = connection.execute(_FAIL, {"failing": list(fingerprints), "status": "failed",
+                                             "completed_at": completed_at, "error": message}).all()
+    return [Finished(*row) for row in failing]
+
+
+def complete_batches(verification_ids) -> list:
+    """Mark complete the batches of these just-finished verifications that have no row left to run;
+    each batch is completed exactly once. The ids of the batches completed by this call."""
+    batch_ids = db.session.scalars(
+        select(Verification.batch_id).distinct().where(
+            Verification.id.in_(list(verification_ids)), Verification.batch_id.is_not(None)
+        )
+    ).all()
+    completed = []
+    for batch_id in batch_ids:
+        unfinished = db.session.scalar(
+            select(func.count()).where(Verification.batch_id == batch_id, Verification.status.in_(UNFINISHED))
+        )
+        if unfinished:
+            continue
+        if db.session.execute(
+            update(Batch).where(Batch.id == batch_id, Batch.completed_at.is_(None)).values(completed_at=utcnow())
+        ).rowcount:
+            completed.append(batch_id)
+            commit_durably(db.session)
+        else:
+            db.session.commit()
+    return completed
