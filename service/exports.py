@@ -13,6 +13,7 @@ from datetime import date
 
 from flask import Response, stream_with_context
 
+from service import audit
 from service.extensions import db
 from service.models import Verification
 from service.verification.document import timestamp
@@ -25,6 +26,24 @@ COLUMNS = (
     "per_session_patient", "per_session_payer", "total_patient", "total_payer", "submit_to", "payer_id",
     "cached", "batch_id", "error",
 )
+
+
+def columns(with_patients: bool) -> tuple[str, ...]:
+    """The CSV's columns; without the patient's own (name, birth date, member id, payer, date of service) for
+    a role below billing."""
+    return COLUMNS if with_patients else COLUMNS[len(PATIENT_COLUMNS):]
+
+
+def audited(verifications: Iterable[Verification], action: str = "list") -> Iterator[Verification]:
+    """The verifications as they stream out; their ids go in the audit trail once the last is sent."""
+    actor = audit.current_actor()
+    sent = []
+    for verification in verifications:
+        sent.append(verification.id)
+        yield verification
+    audit.record(action, sent, actor)
+
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

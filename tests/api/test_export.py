@@ -4,7 +4,6 @@ import csv
 import io
 
 import pytest
-
 from sqlalchemy import select
 
 from service.extensions import db
