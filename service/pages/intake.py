@@ -8,7 +8,8 @@ from flask import Blueprint, abort, current_app, render_template
 import workers.rules
 from schemas import verification_request as request_fields
 from schemas.batches import CSV_HEADER
-from service.pages import presets
+from service import audit
+from service.pages import presets, result_card
 from service.staff import page_requires
 from service.verification import document
 from workers.rules.catalog import FEE_SCHEDULE_NAME
@@ -51,9 +52,12 @@ def form_choices() -> dict:
 
 
 def result_context(verification_id) -> dict:
+    """A verification for a page: its document, the front desk's card, and the read in the audit trail."""
     verification = document.get(verification_id)
-    return {"verification": verification, "v": document.document(verification), "determinations": DETERMINATIONS,
-            "programs": PROGRAM_NAMES}
+    v = document.document(verification)
+    audit.record("read", [verification.id])
+    return {"verification": verification, "v": v, "card": result_card.card(v, verification.request) if v.get("determination") else None,
+            "determinations": DETERMINATIONS, "programs": PROGRAM_NAMES}
 
 
 @blp.route("/intake")

@@ -12,7 +12,15 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.pages.conftest import assert_every_field_labelled, record_timing, screenshot, sign_in, wait_for_path
+from tests.pages.conftest import (
+    assert_accessible,
+    assert_every_field_labelled,
+    record_timing,
+    screenshot,
+    screenshots,
+    sign_in,
+    wait_for_path,
+)
 from tests.requests import body
 
 pytestmark = pytest.mark.e2e
@@ -216,14 +224,34 @@ def test_billing_filters_by_carc_55_and_downloads_the_csv(page, staff, denials):
     assert len(rows) == 2
     assert all("55" in row["carcs"].split(";") for row in rows)
     assert {row["id"] for row in rows} == {item["id"] for item in denials[:2]}
-    for patient_detail in ("Dana", "Reyes", "1979-03-14", "XGH000111"):
-        assert patient_detail not in text
+    assert {(row["first_name"], row["last_name"], row["date_of_birth"]) for row in rows} == {("Dana", "Reyes", "1979-03-14")}
+    assert {row["member_id"] for row in rows} == {"XGH000111", "XGH000222"}
+    assert all(row["payer"] == "Anthem Blue Cross" and row["date_of_service"] for row in rows)
+    assert all("CARC 55" in row["explanation"] and len(row["explanation"].split()) > 8 for row in rows)
 
-    page.locator("#verifications tbody tr a").first.click()
+    listed = page.locator("#verifications tbody tr").first.inner_text()
+    for shown in ("Reyes, Dana", "03/14/1979", "XGH000", "Anthem Blue Cross"):
+        assert shown in listed, f"{shown!r} in the list row"
+    screenshots(page, "billing-list")
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Reyes, Dana").first.click()
     page.wait_for_url("**/billing/verifications/*")
+    assert page.locator("h1").inner_text() == "Dana Reyes"
+    facts = page.locator("#patient-facts").inner_text()
+    assert "03/14/1979" in facts and "XGH000" in facts and "Anthem Blue Cross" in facts
     assert page.locator("#trace tbody tr").count() > 3
     assert page.locator('#denial-reasons li[data-carc="55"]').is_visible()
+    cited = page.locator("#cited-policy")
+    assert "Anthem" in cited.inner_text() and cited.get_by_role("link").get_attribute("href").startswith("https://")
+    assert "180 days" in page.locator("#appeal-window").inner_text()
+    assert page.locator("#appeal-needs li").count() >= 3
+    with page.expect_download() as fhir:
+        page.get_by_role("link", name="Download FHIR (CoverageEligibilityResponse)").click()
+    assert '"resourceType":"CoverageEligibilityResponse"' in fhir.value.path().read_text().replace(" ", "")
     screenshot(page, "billing-drill-down")
+    screenshots(page, "billing-verification")
+    assert_accessible(page)
 
 
 def batch_csv(rows: int) -> str:
