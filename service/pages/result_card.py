@@ -52,6 +52,7 @@ FIELD_LABELS = {
 }
 _FIELD = re.compile(r"\b(?:coverage|patient)\.[a-z_.]+[a-z]|\bdate_of_service\b")
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_ISO_START = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _WORDS = {"non_covered": "not covered", "needs_review": "needs review", "self_pay": "self-pay"}
 
 
@@ -59,7 +60,7 @@ def us_date(value) -> str:
     """2026-12-01 (or a datetime's ISO text) as 12/01/2026; anything else as it is."""
     if not value:
         return "—"
-    found = _ISO_DATE.match(str(value))
+    found = _ISO_START.match(str(value))
     return f"{found[2]}/{found[3]}/{found[1]}" if found else str(value)
 
 

@@ -160,6 +160,8 @@ def test_field_errors_from_the_api_appear_next_to_their_fields(page, staff):
 def test_self_pay_gives_a_printable_good_faith_estimate(page, staff, app, monkeypatch):
     monkeypatch.setitem(app.config, "CLINIC_NAME", "Cedar Ketamine Clinic")
     monkeypatch.setitem(app.config, "CLINIC_NPI", "1234567893")
+    monkeypatch.setitem(app.config, "CLINIC_TIN", "")
+    monkeypatch.setitem(app.config, "CLINIC_ADDRESS", "12 Cedar Street, Fresno, CA 93721")
     sign_in(page, staff["intake"])
     page.get_by_label("First name").fill("Rowan")
     page.get_by_label("Last name").fill("Tamsin")
@@ -171,15 +173,32 @@ def test_self_pay_gives_a_printable_good_faith_estimate(page, staff, app, monkey
 
     page.locator("#result .badge[data-determination]").first.wait_for()
     assert page.locator("#result .badge").first.get_attribute("data-determination") == "self_pay"
+    assert "You pay $" in page.locator("#tell-patient").inner_text()
+    with page.expect_popup() as popup:
+        page.get_by_role("link", name="Good Faith Estimate").click()
+    refused = popup.value
+    refused.wait_for_load_state()
+    assert "TIN" in refused.locator("#gfe-not-ready").inner_text(), "no estimate without the clinic's TIN"
+    assert refused.locator("#good-faith-estimate").count() == 0
+    refused.close()
+
+    monkeypatch.setitem(app.config, "CLINIC_TIN", "12-3456789")
     with page.expect_popup() as popup:
         page.get_by_role("link", name="Good Faith Estimate").click()
     estimate = popup.value
     estimate.wait_for_load_state()
     assert estimate.locator("#gfe-patient-name").inner_text() == "Rowan Tamsin"
     assert estimate.locator("#gfe-provider-name").inner_text() == "Cedar Ketamine Clinic"
-    assert "1234567893" in estimate.locator("#good-faith-estimate").inner_text()
+    text = estimate.locator("#good-faith-estimate").inner_text()
+    assert "1234567893" in text and "12-3456789" in text and "Fresno" in text
+    assert "06/02/1985" in text, "dates as the patient reads them"
+    assert "Unclassified" not in text and "Ketamine" in text
+    assert "Give to the patient by" not in text, "no staff note on the patient's copy"
     assert estimate.locator("#gfe-total").inner_text().startswith("$")
     screenshot(page, "good-faith-estimate", estimate)
+    estimate.backend = page.backend
+    screenshots(estimate, "good-faith-estimate")
+    assert_accessible(estimate)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.pages.conftest import (
+    DESK,
     PHONE,
     assert_accessible,
     assert_in_viewport,
@@ -207,3 +208,18 @@ def test_on_a_phone_nothing_scrolls_sideways_and_check_coverage_takes_the_tap(pa
     assert_nothing_sideways(page)
     page.screenshot(path=str(__import__("tests.pages.conftest", fromlist=["ARTIFACTS"]).ARTIFACTS / f"phone-va-result-{page.backend}.png"), full_page=True)
     assert_accessible(page)
+
+
+def test_every_page_passes_axe_at_the_desk_and_on_a_phone(page, staff):
+    page.goto("/login")
+    assert_accessible(page)
+    screenshots(page, "page-sign-in")
+    sign_in(page, staff["admin"])
+    for path in ("/intake", "/batches", "/billing"):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        for size in (DESK, PHONE):
+            page.set_viewport_size(size)
+            assert_accessible(page)
+        page.set_viewport_size(DESK)
+        screenshots(page, f"page{path.replace('/', '-')}")
