@@ -69,6 +69,39 @@ REQUESTS = {
         "services": KETAMINE[:3] + [{"code": "90834", "units": 1, "charge": 160.0}],
         "sessions": 4, "diagnoses": ["F43.12"], "date_of_service": "2026-12-03",
     },
+    "medicare": {
+        "patient": dict(PATIENT, veteran=False),
+        "coverage": {"carrier": "Medicare Part B", "member_id": "1EG4TE5MK73", "network_status": "in_network"},
+        "services": [{"code": "G2082", "units": 1, "charge": 650.0}, {"code": "J0013", "units": 56, "charge": 900.0},
+                     {"code": "90834", "units": 1, "charge": 160.0}, {"code": "99213", "units": 1, "charge": 140.0}],
+        "sessions": 6, "diagnoses": ["F33.2", "F43.10"], "date_of_service": "2026-12-04",
+    },
+    "medicare_advantage": {
+        "patient": dict(PATIENT, veteran=False),
+        "coverage": {"carrier": "Humana Gold Plus", "plan_type": "HMO", "member_id": "H12345678", "network_status": "in_network",
+                     "benefits": BENEFITS,
+                     "authorization": {"type": "prior_authorization", "number": "HUM-1", "valid_from": "2026-11-01", "valid_to": "2027-04-30"}},
+        "services": [{"code": "G2082", "units": 1, "charge": 650.0}, {"code": "90834", "units": 1, "charge": 160.0}],
+        "sessions": 8, "diagnoses": ["F33.2"], "date_of_service": "2026-12-07",
+    },
+    "medicaid": {
+        "patient": dict(PATIENT, veteran=False),
+        "coverage": {"carrier": "L.A. Care Health Plan", "plan_type": "MEDI-CAL", "member_id": "98765432A", "network_status": "in_network"},
+        "services": KETAMINE + [{"code": "90837", "units": 1, "charge": 200.0}],
+        "sessions": 4, "diagnoses": ["F43.10"], "date_of_service": "2026-12-08",
+    },
+    "champva": {
+        "patient": dict(PATIENT, veteran=False),
+        "coverage": {"carrier": "CHAMPVA", "member_id": "123456789", "relationship": "child", "network_status": "unknown",
+                     "benefits": {"deductible_met": 20.0}},
+        "services": KETAMINE, "sessions": 6, "diagnoses": ["F43.10"], "date_of_service": "2026-12-10",
+    },
+    # A carrier no alias knows: needs review, with the default commercial policy as guidance.
+    "commercial+unknown_carrier": {
+        "patient": dict(PATIENT, veteran=False),
+        "coverage": {"carrier": "Sunrise Mutual Benefit Trust", "plan_type": "PPO", "member_id": "SMB-204411", "network_status": "unknown"},
+        "services": KETAMINE, "sessions": 6, "diagnoses": ["F43.10"], "date_of_service": "2026-12-12",
+    },
     "self_pay": {
         "patient": dict(PATIENT, veteran=False),
         "coverage": {"program": "self_pay"},
@@ -92,6 +125,6 @@ def measure(n: int = 2000, repeat: int = 5) -> dict[str, float]:
 if __name__ == "__main__":
     GOAL = 100.0
     results = measure()
-    print(f"{'program':<16}{'µs/request':>12}  goal <= {GOAL:.0f} µs")
+    print(f"{'program':<28}{'µs/request':>12}  goal <= {GOAL:.0f} µs")
     for program, micros in results.items():
-        print(f"{program:<16}{micros:>12.1f}  {'ok' if micros <= GOAL else 'OVER'}")
+        print(f"{program:<28}{micros:>12.1f}  {'ok' if micros <= GOAL else 'OVER'}")

@@ -39,6 +39,7 @@ def form_choices() -> dict:
             (carrier["name"], PROGRAM_NAMES.get(program["program"], program["program"]))
             for program in workers.rules.payer_directory()
             for carrier in program["carriers"]
+            if not carrier.get("default")  # "no policy on file" is not a carrier to pick
         ],
         "plan_types": ("PPO", "HMO", "EPO", "POS", "HDHP", "PRIME", "SELECT", "MEDICARE", "MA", "MEDI-CAL", "MEDICAID", "CHAMPVA"),
         "relationships": _pairs(request_fields.RELATIONSHIPS),

@@ -7,8 +7,9 @@ from fhir.resources.R4B.coverageeligibilityresponse import CoverageEligibilityRe
 
 from schemas.verification_result import VerificationSchema
 from schemas.x12_271 import EligibilityResponseSchema
-from service.fhir_coverage import check_bindings
+from service.fhir_coverage import PAYER_TYPES, check_bindings
 from tests.x12.documents import IDENTIFIERS, document, pyx12_errors, replaced
+from workers.rules.programs import PROGRAMS
 from workers.x12.inquiry import read_270
 
 CLINIC = {"CLINIC_NPI": "1234567893", "CLINIC_NAME": "Serenity Ketamine Clinic", "CLINIC_TIN": "12-3456789"}
@@ -316,3 +317,9 @@ def test_the_openapi_document_covers_the_new_endpoints(client):
     assert "application/edi-x12" in paths["/api/v1/eligibility/271"]["post"]["requestBody"]["content"]
     assert "get" in paths["/api/v1/verifications/{verification_id}/x12-270"]
     assert "get" in paths["/api/v1/verifications/{verification_id}/fhir"]
+
+
+def test_every_program_has_a_fhir_payer_type():
+    # Coverage.type from the Source of Payment Typology, one code per program of the request schema.
+    assert set(PAYER_TYPES) == set(PROGRAMS)
+

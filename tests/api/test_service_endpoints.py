@@ -15,10 +15,18 @@ def test_payers_lists_every_program_with_its_rule_version(client, auth):
     assert response.status_code == 200
     assert PayerDirectorySchema().validate(response.json) == {}
     programs = {item["program"]: item for item in response.json["items"]}
-    assert set(programs) == {"va_ccn", "tricare", "commercial", "self_pay"}
+    # CONTRACT.md: va_ccn | tricare | commercial | medicare | medicare_advantage | medicaid | champva | self_pay
+    assert list(programs) == ["va_ccn", "tricare", "commercial", "medicare", "medicare_advantage", "medicaid", "champva", "self_pay"]
     assert all(item["rule_version"] for item in programs.values())
     names = {carrier["name"] for carrier in programs["commercial"]["carriers"]}
     assert {"Aetna", "Cigna", "UnitedHealthcare", "Kaiser Permanente", "Health Net"} <= names
+    aliases = {program: {alias for carrier in item["carriers"] for alias in carrier["aliases"]} | set(item.get("aliases", ()))
+               for program, item in programs.items()}
+    assert {"Medicare", "Medicare Part B"} <= aliases["medicare"]
+    assert {"UnitedHealthcare Medicare Advantage", "Humana Gold Plus"} <= aliases["medicare_advantage"]
+    assert {"Aetna Better Health", "Anthem Blue Cross Medi-Cal", "Blue Shield Promise", "Health Net Medi-Cal", "L.A. Care",
+            "UnitedHealthcare Community Plan", "Medi-Cal"} <= aliases["medicaid"]
+    assert {"CHAMPVA", "Veterans Affairs"} <= aliases["champva"] and "Veterans Affairs" in aliases["va_ccn"]
 
 
 def test_healthz_answers_without_a_key(client):

@@ -145,3 +145,11 @@ def test_no_json_object_makes_the_schema_raise_anything_but_a_validation_error(p
         SCHEMA.load(payload)
     except ValidationError as error:
         assert error.messages
+
+
+@pytest.mark.parametrize("program", [
+    # CONTRACT.md, coverage.program: va_ccn | tricare | commercial | medicare | medicare_advantage | medicaid | champva | self_pay
+    "va_ccn", "tricare", "commercial", "medicare", "medicare_advantage", "medicaid", "champva", "self_pay",
+])
+def test_the_contracts_eight_programs_are_accepted(program):
+    assert SCHEMA.load(body(**{"coverage.program": program}))["coverage"]["program"] == program

@@ -20,7 +20,7 @@ from .off_label import find_off_label, require_informed_consent
 from .policy import ENGINE_VERSION
 from .programs import champva, commercial, medicaid, medicare, medicare_advantage, self_pay, tricare, va_ccn
 from .request import Verification, read_request
-from .routing import ROUTING_VERSION, Route, route
+from .routing import GOVERNMENT_POLICIES, ROUTING_VERSION, Route, route
 from .unrecognised_carrier import as_guidance
 
 __all__ = ["evaluate", "rules_version", "payer_directory"]
@@ -36,7 +36,18 @@ MODULES = {
     self_pay.PROGRAM: self_pay,
 }
 
-_DIRECTORY = [module.directory() for module in MODULES.values()]
+def _directory() -> list[dict[str, Any]]:
+    entries = [module.directory() for module in MODULES.values()]
+    # A name two programs share ("VA": VA CCN and CHAMPVA) is listed under each.
+    for policy in GOVERNMENT_POLICIES.values():
+        shared = policy.data.get("shared_names")
+        for entry in entries if shared else ():
+            if entry["program"] in shared["programs"]:
+                entry["aliases"] = [*entry.get("aliases", ()), *shared["aliases"]]
+    return entries
+
+
+_DIRECTORY = _directory()
 # Every module's version and every carrier row's: any policy edit anywhere changes it.
 _RULES_VERSION = f"{ENGINE_VERSION}+" + content_hash(
     ROUTING_VERSION,

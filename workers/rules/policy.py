@@ -73,7 +73,6 @@ def carrier_rows(policy: Policy) -> list[dict[str, Any]]:
 def administrator_directory(policy: Policy) -> dict[str, Any]:
     """The payer-directory entry of a government program whose carriers are administrator or plan rows."""
     module = policy.data["module"]
-    shared = policy.data.get("shared_names", {}).get("aliases", ())
     return {
         "program": module["program"],
         "rule_module": module["rule_module"],
@@ -89,7 +88,7 @@ def administrator_directory(policy: Policy) -> dict[str, Any]:
             }
             for row in carrier_rows(policy)
         ],
-        "aliases": [*policy.data["program"]["aliases"], *shared],
+        "aliases": list(policy.data["program"]["aliases"]),
     }
 
 

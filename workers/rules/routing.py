@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-from rapidfuzz import process
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from .catalog import content_hash
@@ -95,23 +95,33 @@ class Candidate:
     name: str
 
 
-def _alias_table() -> tuple[dict[str, tuple[Candidate, ...]], dict[tuple[str, str], Candidate]]:
-    """(compact alias -> candidates, (program, commercial carrier key) -> the plan that carrier runs)."""
+def written_key(name: str) -> str:
+    """A name with only case, spacing and punctuation taken out: how a near miss of "BCBS" or of
+    "Blue Cross and Blue Shield" is measured, as it was typed."""
+    return _NOT_ALNUM.sub("", name.lower())
+
+
+def _alias_table() -> tuple[
+    dict[str, tuple[Candidate, ...]], dict[str, tuple[Candidate, ...]], dict[tuple[str, str], Candidate]
+]:
+    """(compact alias -> candidates, written alias -> candidates, (program, commercial carrier key) ->
+    the plan that carrier runs)."""
     table: dict[str, list[Candidate]] = {}
+    written: dict[str, list[Candidate]] = {}
     parents: dict[tuple[str, str], Candidate] = {}
 
     def add(alias: str, candidate: Candidate) -> None:
-        key = compact(alias_key(alias))
-        if not key:
-            return
-        entries = table.setdefault(key, [])
-        if candidate not in entries:
-            entries.append(candidate)
+        for found, key in ((table, compact(alias_key(alias))), (written, written_key(alias))):
+            if not key:
+                continue
+            entries = found.setdefault(key, [])
+            if candidate not in entries:
+                entries.append(candidate)
 
     for program, policy in GOVERNMENT_POLICIES.items():
         for row in carrier_rows(policy):
             candidate = Candidate(program, row["key"], row["name"])
-            for alias in row["aliases"]:
+            for alias in (row["name"], *row["aliases"]):  # the console offers the names to pick from
                 add(alias, candidate)
             if row.get("parent"):
                 parents[program, row["parent"]] = candidate
@@ -124,20 +134,25 @@ def _alias_table() -> tuple[dict[str, tuple[Candidate, ...]], dict[tuple[str, st
                     add(alias, Candidate(other, None, GOVERNMENT_POLICIES[other].data["module"]["name"]))
     for key, policy in COMMERCIAL.items():
         carrier = policy.data["carrier"]
-        for alias in carrier["aliases"]:
+        names = carrier["aliases"] if carrier.get("default") else (carrier["name"], *carrier["aliases"])
+        for alias in names:
             add(alias, Candidate(COMMERCIAL_PROGRAM, key, carrier["name"]))
-    return {alias: tuple(entries) for alias, entries in table.items()}, parents
-
-
-ALIASES, PARENT_PLANS = _alias_table()
-_ALIAS_KEYS = list(ALIASES)
-# For each alias, the longer aliases that start with it and mean another carrier: a name matching the
-# short one may be a misspelling of the long one ("UnitedHealthcare Comunity Plan").
-_LONGER: dict[str, tuple[str, ...]] = {
-    alias: tuple(
-        longer for longer in _ALIAS_KEYS
-        if len(longer) > len(alias) and longer.startswith(alias) and set(ALIASES[longer]) != set(ALIASES[alias])
+    return (
+        {alias: tuple(entries) for alias, entries in table.items()},
+        {alias: tuple(entries) for alias, entries in written.items()},
+        parents,
     )
+
+
+ALIASES, WRITTEN, PARENT_PLANS = _alias_table()
+_ALIAS_KEYS = list(ALIASES)
+# Near misses are measured against both forms of every alias, each meaning what the alias means.
+_NEAR: dict[str, tuple[Candidate, ...]] = {**WRITTEN, **ALIASES}
+_NEAR_KEYS = list(_NEAR)
+# For each alias, the longer aliases that start with it: a name matching the short one may be a
+# misspelling of a long one of another carrier ("UnitedHealthcare Comunity Plan").
+_LONGER: dict[str, tuple[str, ...]] = {
+    alias: tuple(longer for longer in _ALIAS_KEYS if len(longer) > len(alias) and longer.startswith(alias))
     for alias in _ALIAS_KEYS
 }
 
@@ -175,20 +190,22 @@ class CarrierMatch(NamedTuple):
 NO_MATCH = CarrierMatch((), ())
 
 
-def _near(probe: str, choices: list[str] | tuple[str, ...]) -> list[tuple[str, int]]:
-    """(choice, slips) of the choices within the slips allowed of `probe`."""
+def _near(probe: str) -> list[tuple[int, int, float, str]]:
+    """(slips, -probe length, -similarity, alias) of the aliases within the slips allowed of `probe`: the
+    fewest slips first, then the most of the name explained, then the closest by rapidfuzz's ratio."""
     if not probe:
         return []
-    allowed = slips_allowed(probe)
-    return [(choice, int(slips)) for choice, slips, _ in process.extract(
-        probe, choices, scorer=OSA.distance, score_cutoff=allowed, limit=12)]
+    return [
+        (int(slips), -len(probe), -fuzz.ratio(probe, choice), choice)
+        for choice, slips, _ in process.extract(probe, _NEAR_KEYS, scorer=OSA.distance, score_cutoff=slips_allowed(probe), limit=12)
+    ]
 
 
-def _ranked(scored: list[tuple[int, int, str]]) -> tuple[Candidate, ...]:
-    """Candidates of (slips, -probe length, alias) entries, best first, each carrier once."""
+def _ranked(scored: list[tuple[int, int, float, str]]) -> tuple[Candidate, ...]:
+    """The candidates of ranked near misses, best first, each carrier once."""
     found: list[Candidate] = []
-    for _, _, alias in sorted(scored):
-        for candidate in ALIASES[alias]:
+    for *_, alias in sorted(scored):
+        for candidate in _NEAR[alias]:
             if candidate not in found:
                 found.append(candidate)
     return tuple(found)
@@ -209,21 +226,19 @@ def match_carrier(carrier: str | None) -> CarrierMatch:
             continue
         longer = _LONGER[alias] if count < len(words) else ()
         misspelt = [
-            (slips, -len(tail), longer_alias)
+            (slips, -len(tail), -fuzz.ratio(tail, rest), longer_alias)
             for longer_alias in longer
+            for rest in [longer_alias[len(alias):]]
             for tail in ("".join(words[count:end]) for end in range(count + 1, len(words) + 1))
-            for slips in [OSA.distance(tail, longer_alias[len(alias):])]
-            if slips <= slips_allowed(longer_alias[len(alias):])
+            for slips in [OSA.distance(tail, rest, score_cutoff=slips_allowed(rest))]
+            if slips <= slips_allowed(rest)
         ]
-        if misspelt:  # the name reads like a misspelling of a longer alias of another carrier
-            return CarrierMatch((), _ranked([*misspelt, (99, 0, alias)]))
+        if any(set(ALIASES[entry[-1]]) != set(ALIASES[alias]) for entry in misspelt):
+            # The name reads like a misspelling of a longer alias of another carrier.
+            return CarrierMatch((), _ranked([*misspelt, (99, 0, 0, alias)]))
         return CarrierMatch(ALIASES[alias], ())
-    scored = [
-        (slips, -len(probe), choice)
-        for probe in prefixes
-        if len(probe) >= 4 or probe == prefixes[-1]
-        for choice, slips in _near(probe, _ALIAS_KEYS)
-    ]
+    probes = {*(probe for probe in prefixes if len(probe) >= 4), prefixes[-1], written_key(carrier)}
+    scored = [entry for probe in probes for entry in _near(probe)]
     return CarrierMatch((), _ranked(scored)) if scored else NO_MATCH
 
 
@@ -265,6 +280,7 @@ def fits(named: str | None, program: str) -> bool:
     return named is None or named == program or (named == MEDICARE_PROGRAM and program == MEDICARE_ADVANTAGE_PROGRAM)
 
 
+@lru_cache(maxsize=4096)
 def supplement_named(carrier: str | None, plan_type: str | None) -> bool:
     text = f" {alias_key(carrier or '')} {alias_key(plan_type or '')} "
     return any(f" {word} " in text for word in SUPPLEMENT_WORDS)
@@ -458,8 +474,15 @@ def _unrecognised(
     trace: list[tuple[str, str, str]],
 ) -> Route:
     if named is not None:
-        trace.append(("routing.carrier", "pass", f"Carrier not in the alias table; {words} names {named}: {PROGRAM_NAMES[named]}, plan not in the table."))
-        return Route(named, None, suggestions=suggestions)
+        program = named
+        if found.suggestions:  # a misspelt name of this program's carrier, or of another program's
+            program = found.suggestions[0].program
+            if not fits(named, program):
+                detail = f"Carrier '{verification.carrier}' is not in the alias table; {words} names {named}, but the nearest names are {', '.join(suggestions)}."
+                trace.append(("routing.carrier", "fail", detail))
+                return Route(None, None, review=detail, question=unknown_carrier_question(verification, suggestions), suggestions=suggestions)
+        trace.append(("routing.carrier", "pass", f"Carrier not in the alias table; {words} names {named}: {PROGRAM_NAMES[program]}, plan not in the table."))
+        return Route(program, None, suggestions=suggestions)
     if va_hint(verification):
         trace.append(("routing.carrier", "pass", "Carrier not in the alias table; the authorization is a VA referral: va_ccn."))
         return Route(VA_CCN_PROGRAM, None, suggestions=suggestions)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..catalog import BEHAVIORAL_VISIT_CATEGORIES
 from ..dependents import child_past_age_limit
 from ..engine import NEEDS_REVIEW, Evaluation, Reason, build_result, codes_of
+from ..government_rules import covered_visits
 from ..off_label import find_off_label, require_informed_consent
 from ..policy import CHAMPVA as POLICY
 from ..policy import administrator_directory
@@ -55,7 +55,7 @@ def evaluate(verification: Verification, route: Route) -> dict[str, Any]:
         code_checks(evaluation)
         unconfirmed_drug(evaluation, "ketamine")
         unconfirmed_drug(evaluation, "esketamine")
-        behavioral_visits(evaluation)
+        covered_visits(evaluation, DATA["visits"]["basis"])
     require_informed_consent(evaluation, evaluation.off_label)
     evaluation.require("coordination_of_benefits", DATA["coordination"]["requirement"])
     evaluation.note(NOTES["no_network"])
@@ -91,14 +91,6 @@ def unconfirmed_drug(evaluation: Evaluation, drug: str) -> None:
     indication = (evaluation.off_label or {}).get("indication", "the billed diagnosis")
     evaluation.record(drug, "fail", f"CHAMPVA's coverage of {drug} is not confirmed ({codes_of(lines)}).")
     evaluation.require("eligibility_confirmation", row["question"].format(indication=indication))
-
-
-def behavioral_visits(evaluation: Evaluation) -> None:
-    lines = evaluation.open_lines(BEHAVIORAL_VISIT_CATEGORIES)
-    if lines:
-        evaluation.record("behavioral_visits", "pass", f"{codes_of(lines)}: {DATA['visits']['basis']}")
-    else:
-        evaluation.record("behavioral_visits", "skip", "No behavioral-health visit open to decide.")
 
 
 def billing(evaluation: Evaluation) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..catalog import BEHAVIORAL_VISIT_CATEGORIES
 from ..engine import NEEDS_REVIEW, NOT_COVERED, Evaluation, Reason, build_result, codes_of, estimate_lines, reason
+from ..government_rules import psychiatric_ketamine_lines
 from ..off_label import find_off_label, require_informed_consent
 from ..policy import MEDICAID as POLICY
 from ..policy import administrator_directory
@@ -104,14 +105,8 @@ def plan_rule(evaluation: Evaluation, plan: Plan) -> None:
 
 
 def ketamine(evaluation: Evaluation, plan: Plan) -> None:
-    lines = evaluation.open_lines(drug="ketamine")
+    lines = psychiatric_ketamine_lines(evaluation)
     if not lines:
-        evaluation.record("ketamine", "skip", "No ketamine service open to decide.")
-        return
-    if "psychiatric" not in evaluation.verification.diagnosis_groups:
-        for line in lines:
-            line.decide(NEEDS_REVIEW)
-        evaluation.record("ketamine", "fail", "Ketamine billed without a psychiatric diagnosis: outside these rules.")
         return
     if KETAMINE["confirmed"]:
         for line in lines:

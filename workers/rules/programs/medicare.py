@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..catalog import BEHAVIORAL_VISIT_CATEGORIES
 from ..engine import NEEDS_REVIEW, NOT_COVERED, Evaluation, Reason, build_result, codes_of, reason
+from ..government_rules import covered_visits, psychiatric_ketamine_lines
 from ..off_label import find_off_label, require_informed_consent
 from ..policy import MEDICARE as POLICY
 from ..policy import administrator_directory
@@ -64,21 +64,14 @@ def coverage_rules(evaluation: Evaluation) -> None:
     """Medicare's coverage of the services, in the order its edits run (shared with Medicare Advantage)."""
     ketamine(evaluation)
     esketamine(evaluation)
-    behavioral_visits(evaluation)
+    covered_visits(evaluation, DATA["visits"]["basis"])
 
 
 def ketamine(evaluation: Evaluation) -> None:
-    lines = evaluation.open_lines(drug="ketamine")
+    lines = psychiatric_ketamine_lines(evaluation)
     if not lines:
-        evaluation.record("ketamine", "skip", "No ketamine service open to decide.")
         return
-    groups = evaluation.verification.diagnosis_groups
-    if "psychiatric" not in groups:
-        for line in lines:
-            line.decide(NEEDS_REVIEW)
-        evaluation.record("ketamine", "fail", "Ketamine billed without a psychiatric diagnosis: outside these rules.")
-        return
-    if "depression" in groups and not KETAMINE["depression_confirmed"]:
+    if "depression" in evaluation.verification.diagnosis_groups and not KETAMINE["depression_confirmed"]:
         for line in lines:
             line.decide(NEEDS_REVIEW)
         evaluation.record("ketamine", "fail", f"IV/IM ketamine with a depression diagnosis ({codes_of(lines)}): whether the contractor accepts it for treatment-resistant depression is unconfirmed.")
@@ -111,12 +104,6 @@ def esketamine(evaluation: Evaluation) -> None:
         evaluation.record("esketamine_visit", "pass", f"{codes_of(lines)}: Spravato for a labelled indication, with the KX modifier.")
 
 
-def behavioral_visits(evaluation: Evaluation) -> None:
-    lines = evaluation.open_lines(BEHAVIORAL_VISIT_CATEGORIES)
-    if lines:
-        evaluation.record("behavioral_visits", "pass", f"{codes_of(lines)}: {DATA['visits']['basis']}")
-    else:
-        evaluation.record("behavioral_visits", "skip", "No behavioral-health visit open to decide.")
 
 
 def billing(evaluation: Evaluation, route: Route) -> dict[str, Any]:
