@@ -23,7 +23,7 @@ from typing import Any
 from .catalog import CATALOG_HASH, HERE, check_reason, content_hash, read_toml
 
 # Bump when the engine's own behaviour changes (roll-up, estimate maths, result shape).
-ENGINE_VERSION = "1.1"
+ENGINE_VERSION = "1.2"
 
 POLICY_DIR = HERE / "policies"
 COMMERCIAL_DIR = POLICY_DIR / "commercial"

@@ -2,8 +2,11 @@
 
 The payer's 271 eligibility response (inactive coverage, rejections, authorization flags), code
 checks (known code, valid on the date of service, infusion billed with its drug), the coverage
-period, and reading an authorization (referral or prior authorization) against the date of service,
-the planned sessions and the billed codes. They know no payer: each program passes its own reasons.
+period, reading an authorization (referral or prior authorization) against the date of service,
+the planned sessions and the billed codes (and a payer's authorization that contradicts its own
+policy), Spravato's labelled indication by exact MDD code, and, for payers that follow Medicare's
+method, the esketamine drug line billed beside the G2082/G2083 visit that includes it. They know no
+payer: each program passes its own reasons.
 """
 
 from __future__ import annotations

@@ -86,13 +86,11 @@ def plan_of(verification: Verification) -> str | None:
 
 
 def active_duty(verification: Verification) -> bool | None:
-    category = (verification.beneficiary_category or "").lower()
-    plan_type = verification.plan_type or ""
-    if category in ACTIVE_DUTY["categories"] or any(word in plan_type for word in ACTIVE_DUTY["plan_type_words"]):
+    if active_duty_recorded(verification):
         if (verification.relationship or "").lower() in FAMILY:
             return None  # a spouse or child recorded as active duty: a contradiction (see active_duty_referral)
         return True
-    if verification.veteran or category:
+    if verification.veteran or verification.beneficiary_category:
         return False
     return None
 
@@ -109,7 +107,8 @@ def evaluate(verification: Verification, route: Route) -> dict[str, Any]:
         drug_billed_with_spravato_visit(evaluation)
         ketamine_unproven(evaluation)
         esketamine_indication(
-            evaluation, ESKETAMINE["labelled_groups"], ESKETAMINE["minimum_age"], ESKETAMINE_UNLABELLED, ESKETAMINE_UNDER_AGE
+            evaluation, ESKETAMINE["labelled_groups"], ESKETAMINE["minimum_age"], ESKETAMINE_UNLABELLED, ESKETAMINE_UNDER_AGE,
+            accepted_codes=ESKETAMINE.get("accepted_codes", ()),
         )
         active_duty_referral(evaluation, duty)
         always_prior_authorization(evaluation)
