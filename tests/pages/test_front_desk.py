@@ -58,6 +58,14 @@ def fill_triwest_card_only(page):
     page.get_by_label("Diagnoses (ICD-10-CM)").fill("F43.10")
 
 
+def fill_psychiatric_visit(page, carrier: str, diagnoses: str):
+    fill_patient(page)
+    page.get_by_label("Carrier").fill(carrier)
+    page.get_by_label("Member ID").fill("W123456789")
+    page.get_by_label("Preset").select_option(label="Psychiatric visit")
+    page.get_by_label("Diagnoses (ICD-10-CM)").fill(diagnoses)
+
+
 def check(page) -> str:
     """Press Check coverage and wait for the answer; its determination."""
     page.locator("#result").evaluate("(element) => element.replaceChildren()")
@@ -132,11 +140,7 @@ def test_an_ambiguous_triwest_card_looks_undecided_and_rechecks_in_one_click(pag
 
 def test_a_near_miss_carrier_offers_its_suggestions(page, staff):
     sign_in(page, staff["intake"])
-    fill_patient(page)
-    page.get_by_label("Carrier").fill("Aetan")
-    page.get_by_label("Member ID").fill("W123456789")
-    page.get_by_label("Preset").select_option(label="Psychiatric visit")
-    page.get_by_label("Diagnoses (ICD-10-CM)").fill("F33.1")
+    fill_psychiatric_visit(page, "Aetan", "F33.1")
     assert check(page) == "needs_review"
 
     suggestion = page.get_by_role("button", name="Re-check as Aetna")
@@ -167,11 +171,7 @@ def test_new_patient_clears_the_form_and_the_last_answer(page, staff):
 
 def test_a_diagnosis_error_sits_at_its_field_in_everyday_words(page, staff):
     sign_in(page, staff["intake"])
-    fill_patient(page)
-    page.get_by_label("Carrier").fill("Aetna")
-    page.get_by_label("Member ID").fill("W123456789")
-    page.get_by_label("Preset").select_option(label="Psychiatric visit")
-    page.get_by_label("Diagnoses (ICD-10-CM)").fill("F43.10, XYZ")
+    fill_psychiatric_visit(page, "Aetna", "F43.10, XYZ")
     page.get_by_role("button", name="Check coverage").click()
 
     page.locator("#diagnoses-error").wait_for()
