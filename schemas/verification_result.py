@@ -274,8 +274,21 @@ class VerificationSchema(QueuedVerificationSchema):
     error = fields.Nested(ErrorInfoSchema, metadata={"description": "Why a failed verification failed"})
 
 
+class PatientSummarySchema(Schema):
+    first_name = fields.String(allow_none=True)
+    last_name = fields.String(allow_none=True)
+    date_of_birth = fields.String(allow_none=True)
+    member_id = fields.String(allow_none=True)
+    payer = fields.String(allow_none=True, metadata={"description": "Who the claim goes to, or the carrier as entered"})
+    date_of_service = fields.String(allow_none=True)
+
+
+class ListedVerificationSchema(VerificationSchema):
+    patient = fields.Nested(PatientSummarySchema, metadata={"description": "Who the verification is about (billing's list)"})
+
+
 class VerificationPageSchema(Schema):
-    items = fields.List(fields.Nested(VerificationSchema), required=True)
+    items = fields.List(fields.Nested(ListedVerificationSchema), required=True)
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
     total = fields.Integer(required=True)

@@ -123,6 +123,12 @@ def principal() -> dict:
     return {"api_key_id": key.id if key else None, "staff_user_id": user.id if user and not key else None}
 
 
+def caller_role() -> str | None:
+    """The role the checks let this request in with: the key's, or the signed-in staff user's."""
+    key, user = g.get("api_key"), g.get("staff_user")
+    return key.role if key else user.role if user else None
+
+
 def _key_allows(role: str) -> None:
     key = current_key()
     if key is None:

@@ -277,12 +277,13 @@ def accepted(batch: Batch) -> dict:
             "errors": batch.errors or [], "links": links(batch)}
 
 
-def csv_lines(batch: Batch):
-    """The results as CSV text, one line per row (rejected rows too), in row order, streamed."""
+def csv_lines(batch: Batch, *, with_patients: bool):
+    """The results as CSV text, one line per row (rejected rows too), in row order, streamed;
+    `with_patients`: led by each row's patient (billing's), else by the row number alone."""
     stored = exports.in_slices(
         select(Verification).where(Verification.batch_id == batch.id).order_by(Verification.batch_row)
     )
     answered = ((item.batch_row, exports.summary(item)) for item in stored)
     rejected = ((error["row"], exports.rejected(error)) for error in batch.errors or ())
     rows = (line | {"row": row} for row, line in heapq.merge(answered, rejected, key=lambda pair: pair[0]))
-    return exports.csv_lines(("row", *exports.COLUMNS), rows)
+    return exports.csv_lines(("row", *exports.columns(with_patients)), rows)

@@ -42,7 +42,7 @@ def search(*, page=1, per_page=25, **filters) -> tuple[list[Verification], int]:
 
 
 def export(**filters):
-    """Every matching verification as CSV lines (no patient identifiers), read from the database in slices."""
+    """Every matching verification as CSV lines, read from the database in slices (and audited: it names patients)."""
     stored = exports.in_slices(matching(**filters))
     return exports.csv_lines(exports.COLUMNS, (exports.summary(verification) for verification in stored))
 

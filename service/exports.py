@@ -1,4 +1,7 @@
-"""CSV for billing and for batch results: one line per verification, no patient identifiers.
+"""CSV for billing and for batch results: one line per verification, led by who the patient is.
+
+Billing works on patients, not ids: every line names the patient, their date of birth, member id, the
+payer and the date of service (PHI: only billing and admin read these exports, and each is audited).
 
 Every cell is quoted, so no separator a spreadsheet may split on (`,`, or `;` where that is the list
 separator) can start a new cell; a cell that a spreadsheet would run as a formula (=, +, -, @, a tab or
@@ -17,12 +20,22 @@ from service.extensions import db
 from service.models import Verification
 from service.verification.document import timestamp
 
+PATIENT_COLUMNS = ("last_name", "first_name", "date_of_birth", "member_id", "payer", "date_of_service")
 COLUMNS = (
+    *PATIENT_COLUMNS, "explanation",
     "id", "created_at", "completed_at", "status", "program", "carrier", "rule_module", "rule_version",
     "determination", "carcs", "rarcs", "denied_codes", "requirements", "off_label", "sessions",
     "per_session_patient", "per_session_payer", "total_patient", "total_payer", "submit_to", "payer_id",
     "cached", "batch_id", "error",
 )
+
+
+def columns(with_patients: bool) -> tuple[str, ...]:
+    """The CSV's columns; without the patient's own (name, birth date, member id, payer, date of service) for
+    a role below billing."""
+    return COLUMNS if with_patients else COLUMNS[len(PATIENT_COLUMNS):]
+
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # A separator inside a cell, then a formula's first character: a spreadsheet that splits on `;` (the list
 # separator of many locales) would start a new cell there, whatever the quoting says.
@@ -33,6 +46,30 @@ def _joined(values) -> str:
     return ";".join(dict.fromkeys(value for value in values if value))
 
 
+def patient(verification: Verification) -> dict:
+    """Who and what a verification is about, as billing finds it: the stored request's patient, member id
+    and date of service, and the payer the result bills (the carrier as entered until there is one)."""
+    request = verification.request or {}
+    person, coverage = request.get("patient") or {}, request.get("coverage") or {}
+    billing = (verification.result or {}).get("billing") or {}
+    return {
+        "first_name": person.get("first_name"),
+        "last_name": person.get("last_name"),
+        "date_of_birth": person.get("date_of_birth"),
+        "member_id": coverage.get("member_id"),
+        "payer": billing.get("submit_to") or verification.carrier,
+        "date_of_service": request.get("date_of_service"),
+    }
+
+
+def explanation(result: dict) -> str:
+    """The denial reasons in plain words, each with its codes, for a reader of the CSV who has no console."""
+    return " ".join(
+        f"CARC {reason['carc']}{'/' + reason['rarc'] if reason.get('rarc') else ''}: {reason.get('explanation') or reason['description']}"
+        for reason in result.get("denial_reasons") or ()
+    )
+
+
 def summary(verification: Verification) -> dict:
     """What billing reads of one verification, flat."""
     result = verification.result or {}
@@ -41,6 +78,8 @@ def summary(verification: Verification) -> dict:
     per_session, total = estimate.get("per_session") or {}, estimate.get("total") or {}
     billing = result.get("billing") or {}
     return {
+        **patient(verification),
+        "explanation": explanation(result),
         "id": verification.id,
         "created_at": timestamp(verification.created_at),
         "completed_at": timestamp(verification.completed_at),

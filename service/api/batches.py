@@ -6,10 +6,11 @@ from flask import current_app, request
 
 from schemas.batches import CSV_HEADER, BatchAcceptedSchema, BatchCreateQuerySchema, BatchQuerySchema, BatchSchema
 from schemas.errors import ErrorSchema
-from service import batches, exports
+from service import auth, batches, exports
 from service.api.responses import json_response
 from service.api_docs import Blueprint
 from service.auth import principal, requires
+from service.roles import has_role
 
 blp = Blueprint(
     "batches",
@@ -70,5 +71,6 @@ def batch(batch_id: UUID, format, page, per_page):
     """Progress (done of total, per determination), bad rows, and the results a page at a time; or all as CSV."""
     found = batches.get(batch_id)
     if exports.wants_csv(format, request.accept_mimetypes):
-        return exports.csv_response(batches.csv_lines(found), f"batch-{found.id}")
+        with_patients = has_role(auth.caller_role(), "billing")
+        return exports.csv_response(batches.csv_lines(found, with_patients=with_patients), f"batch-{found.id}")
     return json_response(batches.document(found, page=page, per_page=per_page))

@@ -22,12 +22,13 @@ blp = Blueprint("billing", __name__, url_prefix="/api/v1", description="Denials 
 def list_verifications(page, per_page, format, **filters):
     """Verifications, newest first, filtered by determination, program, carrier, CARC and creation date.
 
-    As CSV (`?format=csv` or `Accept: text/csv`): every match, not paged, one line each, no patient identifiers.
+    Each item carries `patient` (name, date of birth, member id, payer, date of service): billing works on
+    patients, not ids. As CSV (`?format=csv` or `Accept: text/csv`): every match, not paged, one line each.
     """
     if exports.wants_csv(format, request.accept_mimetypes):
         return exports.csv_response(billing.export(**filters), "verifications")
     items, total = billing.search(page=page, per_page=per_page, **filters)
-    documents = [document(v) for v in items]
+    documents = [document(v) | {"patient": exports.patient(v)} for v in items]
     return json_response({"items": documents, "page": page, "per_page": per_page, "total": total})
 
 

@@ -9,7 +9,7 @@ from flask import Flask, current_app, has_request_context, render_template
 from werkzeug.exceptions import HTTPException
 
 from service import staff
-from service.pages import billing, intake, signin
+from service.pages import billing, intake, result_card, signin
 
 BLUEPRINTS = (signin.blp, intake.blp, billing.blp)
 
@@ -26,6 +26,8 @@ def register(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.context_processor(_console_context)
     app.add_template_filter(money)
+    app.add_template_filter(result_card.us_date)
+    app.add_template_filter(result_card.plain)
 
 
 def money(value) -> str:

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, render_template
 import workers.rules
 from schemas import verification_request as request_fields
 from schemas.batches import CSV_HEADER
-from service.pages import presets
+from service.pages import presets, result_card
 from service.staff import page_requires
 from service.verification import document
 from workers.rules.catalog import FEE_SCHEDULE_NAME
@@ -52,9 +52,11 @@ def form_choices() -> dict:
 
 
 def result_context(verification_id) -> dict:
+    """A verification for a page: its document and the front desk's card (service/audit.py records the read)."""
     verification = document.get(verification_id)
-    return {"verification": verification, "v": document.document(verification), "determinations": DETERMINATIONS,
-            "programs": PROGRAM_NAMES}
+    v = document.document(verification)
+    return {"verification": verification, "v": v, "card": result_card.card(v, verification.request) if v.get("determination") else None,
+            "determinations": DETERMINATIONS, "programs": PROGRAM_NAMES}
 
 
 @blp.route("/intake")
@@ -77,19 +79,37 @@ def print_view(verification_id):
     return render_template("print.html", patient=context["verification"].request["patient"], **context)
 
 
+# The patient's copy names what they get, not the billing code's class ("Unclassified drugs").
+PATIENT_SERVICE_NAMES = {
+    "J3490": "Ketamine (the medicine given in the session)",
+    "J3590": "Ketamine (the medicine given in the session)",
+    "96372": "Ketamine injection into the muscle",
+    "J0013": "Esketamine (Spravato) nasal spray, per mg",
+    "S0013": "Esketamine (Spravato) nasal spray, per mg",
+    "G2082": "Spravato session with at least 2 hours of monitoring (up to 56 mg)",
+    "G2083": "Spravato session with at least 2 hours of monitoring (more than 56 mg)",
+}
+# What the No Surprises Act requires the estimate to name of its provider (45 CFR 149.610(c)).
+PROVIDER_FIELDS = {"name": ("CLINIC_NAME", "name"), "npi": ("CLINIC_NPI", "NPI"), "tin": ("CLINIC_TIN", "TIN"),
+                   "address": ("CLINIC_ADDRESS", "address")}
+
+
 @blp.route("/intake/verifications/<uuid:verification_id>/good-faith-estimate")
 @page_requires("intake")
 def good_faith_estimate(verification_id):
     """The self-pay Good Faith Estimate to print and give the patient: the clinic from configuration,
-    the patient's name and date of birth from the stored request."""
+    the patient's name and date of birth from the stored request. Without the clinic's name, NPI, TIN
+    and address it is not an estimate the law accepts: the page says what is missing instead."""
     context = result_context(verification_id)
     estimate = context["v"].get("good_faith_estimate")
     if not estimate:
         abort(404)
-    config = current_app.config
-    provider = {"name": config["CLINIC_NAME"], "npi": config["CLINIC_NPI"], "tin": config["CLINIC_TIN"],
-                "address": config["CLINIC_ADDRESS"]}
-    return render_template("good_faith_estimate.html", estimate=estimate, provider=provider,
+    provider = {field: current_app.config[setting] for field, (setting, _) in PROVIDER_FIELDS.items()}
+    missing = [(words, PROVIDER_FIELDS[field][0]) for field, (_, words) in PROVIDER_FIELDS.items() if not provider[field]]
+    if missing:
+        return render_template("good_faith_estimate_missing.html", missing=missing), 409
+    items = [item | {"description": PATIENT_SERVICE_NAMES.get(item["code"], item["description"])} for item in estimate["items"]]
+    return render_template("good_faith_estimate.html", estimate=estimate, items=items, provider=provider,
                            patient=context["verification"].request["patient"], issued=date.today().isoformat(), **context)
 
 

@@ -30,6 +30,13 @@ function cell(row, text, className) {
   return td;
 }
 
+// 2026-12-01 (or an ISO timestamp) as 12/01/2026.
+const usDate = (value) => {
+  const found = /^(\d{4})-(\d{2})-(\d{2})/.exec(value || "");
+  return found ? `${found[2]}/${found[3]}/${found[1]}` : "—";
+};
+const { programs: PROGRAMS, determinations: DETERMINATIONS } = JSON.parse(form.dataset.names);
+
 const money = (value) => (value === null || value === undefined ? "—" : `$${Number(value).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`);
 
 function fillTable(items) {
@@ -37,21 +44,27 @@ function fillTable(items) {
   for (const item of items) {
     const row = document.createElement("tr");
     row.dataset.carcs = (item.denial_reasons || []).map((reason) => reason.carc).join(" ");
-    cell(row, (item.created_at || "").replace("T", " ").replace("Z", " UTC"));
-    cell(row, item.program);
-    cell(row, item.carrier?.name ?? "");
+    const patient = item.patient || {};
+    const name = document.createElement("th");
+    name.scope = "row";
+    const link = document.createElement("a");
+    link.href = `/billing/verifications/${item.id}`;
+    link.textContent = [patient.last_name, patient.first_name].filter(Boolean).join(", ") || "(no name)";
+    name.append(link);
+    row.append(name);
+    cell(row, usDate(patient.date_of_birth));
+    cell(row, patient.member_id);
+    cell(row, patient.payer);
+    cell(row, usDate(patient.date_of_service));
+    cell(row, PROGRAMS[item.program] || item.program);
     const badge = document.createElement("span");
     badge.className = `badge badge-small badge-${item.determination || item.status}`;
-    badge.textContent = (item.determination || item.status).replaceAll("_", " ");
+    badge.textContent = DETERMINATIONS[item.determination] || (item.determination || item.status).replaceAll("_", " ");
     cell(row, "").append(badge);
     cell(row, (item.denial_reasons || []).map((reason) => reason.carc).join(", ") || "—");
     cell(row, money(item.estimate?.total?.patient), "num");
     cell(row, money(item.estimate?.total?.payer), "num");
-    const link = document.createElement("a");
-    link.href = `/billing/verifications/${item.id}`;
-    link.textContent = "Details";
-    link.setAttribute("aria-label", `Details of the verification created ${item.created_at}`);
-    cell(row, "").append(link);
+    cell(row, usDate(item.created_at));
     table.append(row);
   }
 }

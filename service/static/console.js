@@ -63,6 +63,11 @@ export function showErrors(form, message, fields, locate) {
     const text = messages.join(" ");
     const element = locate(path);
     const item = document.createElement("li");
+    const existing = element && element.id && document.getElementById(`${element.id}-error`);
+    if (existing) {
+      existing.textContent += ` ${text}`;
+      continue;
+    }
     if (element && element.id) {
       const note = document.createElement("p");
       note.className = "field-error";
@@ -83,7 +88,7 @@ export function showErrors(form, message, fields, locate) {
       });
       item.append(link);
     } else {
-      item.textContent = `${path}: ${text}`;
+      item.textContent = `${path.split(".").pop().replaceAll("_", " ")}: ${text}`;
     }
     list.append(item);
   }
@@ -95,4 +100,19 @@ export function showErrors(form, message, fields, locate) {
 // A problem that belongs to no field: shown in the summary alone.
 export function showProblem(form, text) {
   showErrors(form, text, {}, () => null);
+}
+
+// Ticks on a result's checklists are kept in this browser by verification id (no patient data), so the
+// print view, a reload or a second look shows them as they were left.
+const TICKS = "bv-ticks:";
+
+export function keepTicks(container, id) {
+  const boxes = () => [...container.querySelectorAll("[data-tick]")];
+  const ticked = new Set(JSON.parse(localStorage.getItem(TICKS + id) || "[]"));
+  for (const box of boxes()) {
+    box.checked = ticked.has(box.dataset.tick);
+    box.addEventListener("change", () => {
+      localStorage.setItem(TICKS + id, JSON.stringify(boxes().filter((b) => b.checked).map((b) => b.dataset.tick)));
+    });
+  }
 }

@@ -1,5 +1,5 @@
 // The intake form: preset service lines, submit to the API without leaving the page, show the result in place.
-import { api, clearErrors, problemText, say, showErrors, showProblem, sleep } from "./console.js";
+import { api, clearErrors, keepTicks, problemText, say, showErrors, showProblem, sleep } from "./console.js";
 
 const form = document.getElementById("verification-form");
 const lines = document.getElementById("service-lines");
@@ -99,8 +99,10 @@ function locator(lineInputs) {
     const line = path.match(/^services\.(\d+)\.(\w+)$/);
     if (line) return lineInputs[Number(line[1])]?.[line[2]] ?? null;
     if (path === "services") return lines.querySelector("input") || document.getElementById("add-line");
+    // One item of a list field (diagnoses.1): the list's own field.
+    const whole = path.replace(/\.\d+$/, "");
     // A whole group missing (say, patient): point at its first field.
-    return form.elements.namedItem(path) || form.querySelector(`[name^="${path}."]`);
+    return form.elements.namedItem(whole) || form.querySelector(`[name^="${whole}."]`);
   };
 }
 
@@ -119,11 +121,43 @@ async function finished(verification) {
 async function showResult(id) {
   const response = await fetch(`/intake/verifications/${id}/result`, { credentials: "same-origin" });
   result.innerHTML = await response.text();
+  keepTicks(result, id);
   const heading = document.getElementById("result-heading");
   const badge = result.querySelector(".badge");
-  say(`Result: ${badge ? badge.textContent.trim() : "ready"}.`);
-  heading.focus();
+  const status = document.getElementById("eligibility-status");
+  say(`Result: ${badge ? badge.lastChild.textContent.trim() : "ready"}${status ? `. ${status.textContent.trim()}` : ""}.`);
+  heading.focus({ preventScroll: true });
+  result.scrollIntoView({ block: "start" });
 }
+
+function clearResult(announce) {
+  if (!result.hasChildNodes()) return;
+  result.replaceChildren();
+  if (announce) say("The entries changed: check coverage again for a new answer.");
+}
+
+// A result belongs to the entries it answered: once they change, it goes.
+form.addEventListener("input", () => clearResult(true));
+form.addEventListener("change", () => clearResult(true));
+
+document.getElementById("new-patient").addEventListener("click", () => {
+  form.reset();
+  clearErrors(form);
+  lines.replaceChildren();
+  addLine();
+  result.replaceChildren();
+  say("Form cleared for a new patient.");
+  form.elements.namedItem("patient.first_name").focus();
+});
+
+// One click on an undecided card: the same entries, checked again as the program or carrier named.
+result.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-recheck-program], [data-recheck-carrier]");
+  if (!button) return;
+  if (button.dataset.recheckProgram) form.elements.namedItem("coverage.program").value = button.dataset.recheckProgram;
+  if (button.dataset.recheckCarrier) form.elements.namedItem("coverage.carrier").value = button.dataset.recheckCarrier;
+  form.requestSubmit();
+});
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -137,7 +171,7 @@ form.addEventListener("submit", async (event) => {
     const answer = await api(`/api/v1/verifications?wait=${WAIT_SECONDS}`, { method: "POST", body });
     if (answer.status === 422 || answer.status === 400) {
       say("Some fields need attention.");
-      showErrors(form, answer.data.error.message, answer.data.error.fields, locator(lineInputs));
+      showErrors(form, "Some entries need attention", answer.data.error.fields, locator(lineInputs));
       return;
     }
     if (!answer.ok) {

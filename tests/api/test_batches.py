@@ -97,7 +97,13 @@ def test_results_come_as_csv_in_row_order_with_the_rejected_rows(client, auth, c
     assert [(line["row"], line["status"]) for line in lines] == [("1", "complete"), ("2", "rejected"), ("3", "complete")]
     assert "sessions" in lines[1]["error"]
     assert lines[2]["determination"] == "self_pay"
-    assert "Reyes" not in text
+    assert "Reyes" not in text, "intake's copy is by row number: the patient columns are billing's"
+
+    as_billing = list(csv.DictReader(io.StringIO(client.get(link, query_string={"format": "csv"},
+                                                            headers=auth("billing")).get_data(as_text=True))))
+    assert [(line["row"], line["last_name"], line["member_id"]) for line in as_billing] == [
+        ("1", "Reyes", "C-1"), ("2", "", ""), ("3", "Reyes", "C-3")]
+    assert all(line["date_of_service"] for line in (as_billing[0], as_billing[2]))
 
 
 def test_a_json_list_works_and_its_errors_name_the_request_fields(client, auth, celery_worker):

@@ -1,12 +1,13 @@
-"""CSV export of billing's verification search: the same filters, every match, no patient identifiers."""
+"""CSV export of billing's verification search: the same filters, every match, each line led by its patient."""
 
 import csv
 import io
 
 import pytest
+from sqlalchemy import select
 
 from service.extensions import db
-from service.models import Verification
+from service.models import AuditEvent, Verification
 from tests.api.conftest import result
 from tests.requests import record_result
 
@@ -38,13 +39,34 @@ def test_accept_text_csv_asks_for_csv_and_json_stays_the_default(client, auth, h
     assert as_json.mimetype == "application/json" and as_json.json["total"] == 7
 
 
-def test_csv_carries_billing_columns_and_no_patient_identifiers(client, auth, history):
-    response, rows = exported(client, auth)
-    text = response.get_data(as_text=True)
+def test_csv_names_each_patient_and_explains_the_codes(client, auth, history):
+    _, rows = exported(client, auth, carc="242")
 
     assert {"id", "created_at", "program", "carrier", "determination", "carcs", "total_patient", "total_payer"} <= set(rows[0])
-    for identifier in ("Dana", "Reyes", "1979-03-14", "123456789"):
-        assert identifier not in text
+    assert list(rows[0])[:7] == ["last_name", "first_name", "date_of_birth", "member_id", "payer", "date_of_service",
+                                 "explanation"]
+    (row,) = rows
+    assert (row["first_name"], row["last_name"], row["date_of_birth"], row["member_id"]) == (
+        "Dana", "Reyes", "1979-03-14", "123456789")
+    assert row["date_of_service"] and row["payer"]
+    assert row["explanation"].startswith("CARC 55: ") and "CARC 242: " in row["explanation"]
+
+
+def test_every_exported_verification_is_in_the_audit_trail(app, client, auth, history):
+    _, rows = exported(client, auth, program="commercial")
+
+    with app.app_context():
+        listed = {str(event.verification_id) for event in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "list"))}
+    assert listed == {row["id"] for row in rows} and len(rows) == 3
+
+
+def test_billing_list_names_the_patient_of_each_item(client, auth, history):
+    items = client.get("/api/v1/verifications", headers=auth("billing")).json["items"]
+
+    assert len(items) == 7
+    assert all(item["patient"]["last_name"] == "Reyes" and item["patient"]["member_id"] == "123456789" for item in items)
+    assert all(item["patient"]["date_of_service"] for item in items)
 
 
 def test_a_cell_a_spreadsheet_would_run_is_quoted(app, client, auth, clean_verifications):

@@ -143,11 +143,16 @@ def test_only_an_argon2_hash_of_the_password_is_stored(app, staff):
     assert staff["billing"][1] not in user.password_hash
 
 
-def test_good_faith_estimate_only_for_self_pay_and_only_signed_in(app, client, intake_client, auth, celery_worker):
+def test_good_faith_estimate_only_for_self_pay_and_only_signed_in(app, client, intake_client, auth, celery_worker, monkeypatch):
     insured = client.post("/api/v1/verifications?wait=10", json=body(**{"coverage.member_id": "GFE-1"}), headers=auth()).json
     self_pay = client.post("/api/v1/verifications?wait=10", headers=auth(), json=body(**{
         "coverage": {"program": "self_pay"}, "patient.first_name": "Rowan"})).json
 
+    refused = intake_client.get(f"/intake/verifications/{self_pay['id']}/good-faith-estimate")
+    assert refused.status_code == 409 and "BV_CLINIC_TIN" in refused.get_data(as_text=True)
+    for setting, value in (("CLINIC_NAME", "Cedar Clinic"), ("CLINIC_NPI", "1234567893"), ("CLINIC_TIN", "12-3456789"),
+                           ("CLINIC_ADDRESS", "12 Cedar Street, Fresno, CA")):
+        monkeypatch.setitem(app.config, setting, value)
     estimate = intake_client.get(f"/intake/verifications/{self_pay['id']}/good-faith-estimate")
 
     assert estimate.status_code == 200 and estimate.headers["Cache-Control"] == "no-store"

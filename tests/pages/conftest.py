@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
@@ -24,6 +25,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+# The two screens the console is made for: a front-desk monitor and a phone.
+DESK = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
 # The policy the pages must work under: scripts and styles from the site's own files only, nothing inline.
 STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'"
 
@@ -66,7 +70,7 @@ class StrictPolicy:
 def page(browser, console_server, celery_worker, backend):
     """A fresh browser context (no cookies) on the live server; errors and policy violations fail the test."""
     context = browser.new_context(base_url=console_server, accept_downloads=True, locale="en-US",
-                                  viewport={"width": 1280, "height": 900})
+                                  viewport=DESK)
     context.set_default_timeout(20_000)
     page = context.new_page()
     page.errors = []
@@ -85,6 +89,38 @@ def screenshot(page, name: str, shown=None) -> Path:
     path = ARTIFACTS / f"{name}-{page.backend}.png"
     (shown or page).screenshot(path=str(path), full_page=True)
     return path
+
+
+def screenshots(page, name: str) -> None:
+    """What a person sees of the page without scrolling, at the desk's size and at the phone's."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    before = page.viewport_size
+    for label, size in (("desk", DESK), ("phone", PHONE)):
+        page.set_viewport_size(size)
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{label}-{page.backend}.png"))
+    page.set_viewport_size(before)
+
+
+# axe-core (the copy the axe-playwright-python package ships), every rule it runs by default, WCAG 2.2 AA's
+# target size included.
+AXE = Axe()
+
+
+def assert_accessible(page) -> None:
+    """No axe-core violation on the page as it stands."""
+    results = AXE.run(page)
+    violations = [
+        f"{violation['id']}: {violation['help']} ({', '.join(node['target'][0] for node in violation['nodes'][:3])})"
+        for violation in results.response["violations"]
+    ]
+    assert violations == [], f"axe-core found: {violations}"
+
+
+def assert_in_viewport(page, selector: str) -> None:
+    """The element is wholly inside the window as it stands (nothing to scroll to see it)."""
+    box = page.locator(selector).bounding_box()
+    height = page.viewport_size["height"]
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height, f"{selector} at {box}, window {height}px"
 
 
 def record_timing(name: str, seconds: float, backend: str) -> None:

@@ -12,7 +12,15 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.pages.conftest import assert_every_field_labelled, record_timing, screenshot, sign_in, wait_for_path
+from tests.pages.conftest import (
+    assert_accessible,
+    assert_every_field_labelled,
+    record_timing,
+    screenshot,
+    screenshots,
+    sign_in,
+    wait_for_path,
+)
 from tests.requests import body
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -152,6 +160,8 @@ def test_field_errors_from_the_api_appear_next_to_their_fields(page, staff):
 def test_self_pay_gives_a_printable_good_faith_estimate(page, staff, app, monkeypatch):
     monkeypatch.setitem(app.config, "CLINIC_NAME", "Cedar Ketamine Clinic")
     monkeypatch.setitem(app.config, "CLINIC_NPI", "1234567893")
+    monkeypatch.setitem(app.config, "CLINIC_TIN", "")
+    monkeypatch.setitem(app.config, "CLINIC_ADDRESS", "12 Cedar Street, Fresno, CA 93721")
     sign_in(page, staff["intake"])
     page.get_by_label("First name").fill("Rowan")
     page.get_by_label("Last name").fill("Tamsin")
@@ -163,15 +173,32 @@ def test_self_pay_gives_a_printable_good_faith_estimate(page, staff, app, monkey
 
     page.locator("#result .badge[data-determination]").first.wait_for()
     assert page.locator("#result .badge").first.get_attribute("data-determination") == "self_pay"
+    assert "You pay $" in page.locator("#tell-patient").inner_text()
+    with page.expect_popup() as popup:
+        page.get_by_role("link", name="Good Faith Estimate").click()
+    refused = popup.value
+    refused.wait_for_load_state()
+    assert "TIN" in refused.locator("#gfe-not-ready").inner_text(), "no estimate without the clinic's TIN"
+    assert refused.locator("#good-faith-estimate").count() == 0
+    refused.close()
+
+    monkeypatch.setitem(app.config, "CLINIC_TIN", "12-3456789")
     with page.expect_popup() as popup:
         page.get_by_role("link", name="Good Faith Estimate").click()
     estimate = popup.value
     estimate.wait_for_load_state()
     assert estimate.locator("#gfe-patient-name").inner_text() == "Rowan Tamsin"
     assert estimate.locator("#gfe-provider-name").inner_text() == "Cedar Ketamine Clinic"
-    assert "1234567893" in estimate.locator("#good-faith-estimate").inner_text()
+    text = estimate.locator("#good-faith-estimate").inner_text()
+    assert "1234567893" in text and "12-3456789" in text and "Fresno" in text
+    assert "06/02/1985" in text, "dates as the patient reads them"
+    assert "Unclassified" not in text and "Ketamine" in text
+    assert "Give to the patient by" not in text, "no staff note on the patient's copy"
     assert estimate.locator("#gfe-total").inner_text().startswith("$")
     screenshot(page, "good-faith-estimate", estimate)
+    estimate.backend = page.backend
+    screenshots(estimate, "good-faith-estimate")
+    assert_accessible(estimate)
 
 
 @pytest.fixture
@@ -216,14 +243,34 @@ def test_billing_filters_by_carc_55_and_downloads_the_csv(page, staff, denials):
     assert len(rows) == 2
     assert all("55" in row["carcs"].split(";") for row in rows)
     assert {row["id"] for row in rows} == {item["id"] for item in denials[:2]}
-    for patient_detail in ("Dana", "Reyes", "1979-03-14", "XGH000111"):
-        assert patient_detail not in text
+    assert {(row["first_name"], row["last_name"], row["date_of_birth"]) for row in rows} == {("Dana", "Reyes", "1979-03-14")}
+    assert {row["member_id"] for row in rows} == {"XGH000111", "XGH000222"}
+    assert all(row["payer"] == "Anthem Blue Cross" and row["date_of_service"] for row in rows)
+    assert all("CARC 55" in row["explanation"] and len(row["explanation"].split()) > 8 for row in rows)
 
-    page.locator("#verifications tbody tr a").first.click()
+    listed = page.locator("#verifications tbody tr").first.inner_text()
+    for shown in ("Reyes, Dana", "03/14/1979", "XGH000", "Anthem Blue Cross"):
+        assert shown in listed, f"{shown!r} in the list row"
+    screenshots(page, "billing-list")
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Reyes, Dana").first.click()
     page.wait_for_url("**/billing/verifications/*")
+    assert page.locator("h1").inner_text() == "Dana Reyes"
+    facts = page.locator("#patient-facts").inner_text()
+    assert "03/14/1979" in facts and "XGH000" in facts and "Anthem Blue Cross" in facts
     assert page.locator("#trace tbody tr").count() > 3
     assert page.locator('#denial-reasons li[data-carc="55"]').is_visible()
+    cited = page.locator("#cited-policy")
+    assert "Anthem" in cited.inner_text() and cited.get_by_role("link").get_attribute("href").startswith("https://")
+    assert "180 days" in page.locator("#appeal-window").inner_text()
+    assert page.locator("#appeal-needs li").count() >= 3
+    with page.expect_download() as fhir:
+        page.get_by_role("link", name="Download FHIR (CoverageEligibilityResponse)").click()
+    assert '"resourceType":"CoverageEligibilityResponse"' in fhir.value.path().read_text().replace(" ", "")
     screenshot(page, "billing-drill-down")
+    screenshots(page, "billing-verification")
+    assert_accessible(page)
 
 
 def batch_csv(rows: int) -> str:
