@@ -118,6 +118,9 @@ def view_role(app, endpoint) -> str:
 def test_each_patient_data_route_writes_exactly_one_event(app, client, keys, signed_in, stored, monkeypatch):
     monkeypatch.setitem(app.config, "CLINIC_NAME", "Front Range Ketamine")
     monkeypatch.setitem(app.config, "CLINIC_NPI", "1234567893")
+    # The Good Faith Estimate prints only with the clinic's details the law requires.
+    monkeypatch.setitem(app.config, "CLINIC_TIN", "12-3456789")
+    monkeypatch.setitem(app.config, "CLINIC_ADDRESS", "12 Cedar Street, Fresno, CA 93721")
     staff_clients = {}
     walked = requests_for(app, stored)
 

@@ -52,13 +52,14 @@ def test_csv_names_each_patient_and_explains_the_codes(client, auth, history):
     assert row["explanation"].startswith("CARC 55: ") and "CARC 242: " in row["explanation"]
 
 
-def test_every_exported_verification_is_in_the_audit_trail(app, client, auth, history):
+def test_an_export_is_in_the_audit_trail_with_its_query(app, client, auth, history):
+    # CONTRACT.md "Audit": a list or an export records the query that chose its rows.
     _, rows = exported(client, auth, program="commercial")
 
     with app.app_context():
-        listed = {str(event.verification_id) for event in db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "list"))}
-    assert listed == {row["id"] for row in rows} and len(rows) == 3
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export")).all()
+    assert len(rows) == 3
+    assert len(events) == 1 and "program=commercial" in events[0].query
 
 
 def test_billing_list_names_the_patient_of_each_item(client, auth, history):
