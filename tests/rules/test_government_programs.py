@@ -121,7 +121,7 @@ def test_medicare_iv_ketamine_for_depression_asks_the_contractor():
 
 @pytest.mark.parametrize("services, diagnoses, expected, carc", [
     (G2082_VISIT, ["F33.2"], {"G2082": "covered"}, None),
-    (SPRAVATO, ["F33.2"], {"J0013": "not_covered", "G2082": "covered"}, "96"),  # the G-code includes the drug
+    (SPRAVATO, ["F33.2"], {"J0013": "not_covered", "G2082": "covered"}, "97"),  # the G-code includes the drug (bundled: CARC 97, RARC M15)
     ([{"code": "J0013", "units": 56, "charge": 900.0}], ["F33.2"], {"J0013": "not_covered"}, "96"),  # self-administered
     (G2082_VISIT, ["F43.10"], {"G2082": "not_covered"}, "50"),
 ], ids=["labelled", "j0013-same-day-bills-the-drug-twice", "j0013-alone", "ptsd-only"])

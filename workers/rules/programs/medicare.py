@@ -5,7 +5,7 @@ not reasonable and necessary (CARC 50: CO-50 without an ABN, PR-50 with one), ex
 depression (possibly treatment-resistant) the contractor's acceptance is unconfirmed (needs review,
 asking the MAC); Spravato only through G2082/G2083 with the KX modifier for its labelled indications
 (CARC 50 otherwise), a J0013 line being the self-administered drug Part B does not pay, and billing
-the drug twice beside a G-code (CARC 96/N425); mental-health visits covered. The estimate uses the
+the drug twice beside a G-code (CARC 97/M15, the rule VA CCN and TRICARE share); mental-health visits covered. The estimate uses the
 2026 Part B deductible ($283) and 20% coinsurance where the request gives no figures.
 
 Medicare Advantage (medicare_advantage.py) applies the same coverage rules.
@@ -23,7 +23,13 @@ from ..policy import administrator_directory
 from ..program_figures import estimate_with_program_figures
 from ..request import VerificationRequest
 from ..routing import Route
-from ..shared_rules import code_checks, coverage_period, eligibility, esketamine_indication
+from ..shared_rules import (
+    code_checks,
+    coverage_period,
+    drug_billed_with_spravato_visit,
+    eligibility,
+    esketamine_indication,
+)
 from . import MEDICARE
 
 PROGRAM = MEDICARE
@@ -41,9 +47,7 @@ BEFORE = Reason("26", None, "The date of service is before the patient's Medicar
 AFTER = Reason("27", None, "The date of service is after the patient's Medicare Part B coverage ended.")
 ESKETAMINE_UNLABELLED = reason(ESKETAMINE["unlabelled"], "")
 ESKETAMINE_UNDER_AGE = reason(ESKETAMINE["under_age"], "")
-DRUG_WITH_VISIT = reason(ESKETAMINE["drug_with_visit"], "")
 DRUG_ALONE = reason(ESKETAMINE["drug_alone"], "")
-VISIT_CODES = frozenset(ESKETAMINE["visit_codes"])
 
 
 def evaluate(verification: VerificationRequest, route: Route) -> dict[str, Any]:
@@ -87,10 +91,11 @@ def ketamine(evaluation: Evaluation) -> None:
 
 
 def esketamine(evaluation: Evaluation) -> None:
-    """Spravato: the G-code visit includes the drug; a J0013 line is never paid by Part B."""
+    """Spravato: the G-code visit includes the drug (a J0013 line beside it bills the drug twice, as for
+    every payer that follows Medicare's method); a J0013 line alone is never paid by Part B."""
+    drug_billed_with_spravato_visit(evaluation)
     drug_lines = [line for line in evaluation.open_lines(("drug",)) if line.drug == "esketamine"]
-    with_visit = any(line.code in VISIT_CODES for line in evaluation.lines)
-    why = DRUG_WITH_VISIT if with_visit else DRUG_ALONE
+    why = DRUG_ALONE
     for line in drug_lines:
         line.decide(NOT_COVERED, why)
     if drug_lines:
