@@ -7,6 +7,7 @@ from typing import NamedTuple
 from marshmallow import Schema, ValidationError, fields, validate
 
 from schemas.errors import where
+from workers.x12.addresses import without_addresses
 from workers.x12.envelope import MalformedX12
 from workers.x12.reader import EligibilityResponse, read_271
 
@@ -39,14 +40,15 @@ def parse_271(text: str) -> EligibilityResponse:
 
 
 class X12EligibilityResponse(fields.String):
-    """The raw X12 271 text; loads as Received271 (so validation reads it once), dumps as the text."""
+    """The raw X12 271 text; loads as Received271 (so validation reads it once), dumps as the text without its
+    addresses (what is stored with the request)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
         return Received271(text, parse_271(text))
 
     def _serialize(self, value, attr, obj, **kwargs):
-        return value.text if isinstance(value, Received271) else value
+        return without_addresses(value.text) if isinstance(value, Received271) else value
 
 
 class X12DocumentSchema(Schema):

@@ -56,6 +56,9 @@ def from_environment(environ=None) -> dict:
         "REDIS_KEY_PREFIX": environ.get("BV_REDIS_PREFIX", "bv:"),
         # Celery queue the API sends verifications to and the worker consumes.
         "CELERY_QUEUE": environ.get("BV_CELERY_QUEUE", "verifications"),
+        # What a worker started here consumes: `verifications`, `webhooks` (CELERY_QUEUE-webhooks), or both.
+        "WORKER_QUEUES": tuple(role.strip() for role in (environ.get("BV_WORKER_QUEUES") or "verifications,webhooks")
+                               .split(",") if role.strip()),
         # How long a cached result answers identical requests.
         "CACHE_TTL_SECONDS": _int(environ, "BV_CACHE_TTL_SECONDS", 24 * 3600),
         # Upper bound of ?wait= on POST /verifications.
@@ -64,8 +67,9 @@ def from_environment(environ=None) -> dict:
         "MAX_CONTENT_LENGTH": _int(environ, "BV_MAX_BODY_BYTES", 1024 * 1024),
         # A task running longer than this is killed (seconds); the soft limit comes 5 s earlier.
         "TASK_TIME_LIMIT": task_time_limit,
-        # How long /readyz waits for a worker to answer its ping, in seconds.
-        "READY_WORKER_TIMEOUT": float(environ.get("BV_READY_WORKER_TIMEOUT") or 1.0),
+        # The bound on every wait for the broker, in seconds: a pooled connection, connecting, each read or write
+        # (a send is tried twice at most); /readyz's pings. A hung broker costs a request this long, then 202.
+        "BROKER_TIMEOUT_SECONDS": float(environ.get("BV_BROKER_TIMEOUT_SECONDS") or 2.0),
         # Level of the service's own log lines.
         "LOG_LEVEL": environ.get("BV_LOG_LEVEL", "INFO"),
         # `text`, or `json` for one JSON object per line (for a log shipper); both carry the request id.

@@ -8,13 +8,13 @@ verification exactly once (a conditional UPDATE), so a second delivery costs one
 """
 
 import logging
-from datetime import timedelta
+from datetime import timedelta, timezone
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
-from service import queue
+from service import queue, webhooks
 from service.extensions import db
-from service.models import Verification, utcnow
+from service.models import Verification, WebhookDelivery, utcnow
 from service.verification.row import UNFINISHED
 
 log = logging.getLogger(__name__)
@@ -64,3 +64,37 @@ def requeue_lost(after_seconds: float, limit: int = 500) -> int:
     if groups:
         log.info("sweep queued %d lost verifications again (%d tasks)", len(sent), tasks)
     return len(sent)
+
+
+def requeue_webhooks(after_seconds: float, limit: int = 500) -> int:
+    """Queue again every pending webhook delivery with no task coming: never sent (the broker was down), or
+    not tried again within its backoff and `after_seconds` more (its task lost). Returns how many."""
+    now = utcnow()
+    candidates = db.session.execute(
+        select(WebhookDelivery.id, WebhookDelivery.attempts, WebhookDelivery.created_at, WebhookDelivery.last_attempt_at)
+        .where(WebhookDelivery.status == "pending",
+               func.coalesce(WebhookDelivery.last_attempt_at, WebhookDelivery.created_at)
+               < now - timedelta(seconds=after_seconds))
+        .order_by(WebhookDelivery.id)
+        .limit(limit)
+    ).all()
+    db.session.rollback()
+    sent = 0
+    for delivery in candidates:
+        if delivery.attempts and _aware(delivery.last_attempt_at) > now - timedelta(
+                seconds=after_seconds + webhooks.retry_delay(delivery.attempts)):
+            continue  # its retry may still be waiting out its backoff
+        try:
+            queue.deliver_webhook(delivery.id)
+        except queue.BROKER_UNAVAILABLE as error:
+            log.warning("webhook sweep stopped: broker unavailable (%s)", type(error).__name__)
+            break
+        sent += 1
+    if sent:
+        log.info("sweep queued %d stuck webhook deliveries again", sent)
+    return sent
+
+
+def _aware(moment):
+    """SQLite hands back naive datetimes (stored in UTC)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)

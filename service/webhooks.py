@@ -17,6 +17,7 @@ import ipaddress
 import logging
 import random
 import socket
+import threading
 from urllib.parse import urlsplit, urlunsplit
 
 import orjson
@@ -40,15 +41,67 @@ class Refused(Exception):
     """The host resolves to an address the service must not call."""
 
 
-class TlsForName(HTTPAdapter):
-    """HTTPS to an address, with SNI and the certificate checked against the host's name."""
+class Deadline:
+    """Cuts a POST's connection still open at its deadline. requests' timeouts are per read: a receiver
+    that trickles a header line every few seconds never reaches one, and would hold the worker until
+    the task's time limit."""
 
-    def __init__(self, hostname: str):
+    def __init__(self, seconds: float):
+        self.passed = False
+        self._connections = []
+        self._timer = threading.Timer(seconds, self._cut)
+        self._timer.daemon = True
+
+    def __enter__(self) -> "Deadline":
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+
+    def watch(self, pool):
+        """Have `pool`'s connections cut at the deadline."""
+        if getattr(pool, "deadline", None) is not self:
+            deadline = self
+
+            class Watched(pool.ConnectionCls):
+                def connect(self):
+                    deadline._connections.append(self)
+                    super().connect()
+
+            pool.ConnectionCls, pool.deadline = Watched, self
+        return pool
+
+    def _cut(self) -> None:
+        self.passed = True
+        for connection in self._connections:
+            if (sock := getattr(connection, "sock", None)) is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)  # the blocked read returns at once
+                except OSError:
+                    pass
+
+
+class DeadlineExceeded(Exception):
+    """The receiver did not answer within WEBHOOK_TIMEOUT_SECONDS in all."""
+
+
+class Pinned(HTTPAdapter):
+    """HTTP(S) whose connections a Deadline cuts; for HTTPS to an address, with SNI and the certificate
+    checked against the host's name."""
+
+    def __init__(self, deadline: Deadline, hostname: str | None = None):
+        self._deadline = deadline
         self._hostname = hostname
         super().__init__(max_retries=0)
 
     def init_poolmanager(self, *args, **kwargs):
-        super().init_poolmanager(*args, server_hostname=self._hostname, assert_hostname=self._hostname, **kwargs)
+        if self._hostname is not None:
+            kwargs.update(server_hostname=self._hostname, assert_hostname=self._hostname)
+        super().init_poolmanager(*args, **kwargs)
+
+    def get_connection_with_tls_context(self, *args, **kwargs):
+        return self._deadline.watch(super().get_connection_with_tls_context(*args, **kwargs))
 
 
 def public_address(hostname: str, port: int) -> str:
@@ -66,19 +119,30 @@ def public_address(hostname: str, port: int) -> str:
     return infos[0][4][0]
 
 
-def post_pinned(url: str, address: str, payload: bytes, headers: dict, timeout) -> requests.Response:
-    """POST to `url` over a connection to `address`, whatever the name resolves to by now."""
+def post_pinned(url: str, address: str, payload: bytes, headers: dict, seconds: float) -> int:
+    """POST to `url` over a connection to `address`, whatever the name resolves to by now; its status code,
+    within `seconds` in all (DeadlineExceeded otherwise)."""
     parts = urlsplit(url)
     port = parts.port or DEFAULT_PORTS[parts.scheme]
     netloc = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
     session = requests.Session()
     session.trust_env = False  # no proxy from the environment: it would choose the address itself
-    if parts.scheme == "https":
-        session.mount("https://", TlsForName(parts.hostname))
     host = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
-    with session:
-        return session.post(urlunsplit((parts.scheme, netloc, parts.path, parts.query, "")), data=payload,
-                            headers={**headers, "Host": host}, allow_redirects=False, stream=True, timeout=timeout)
+    with session, Deadline(seconds) as deadline:
+        session.mount(f"{parts.scheme}://", Pinned(deadline, parts.hostname if parts.scheme == "https" else None))
+        try:
+            # The body is not read: the status says whether it landed.
+            with session.post(urlunsplit((parts.scheme, netloc, parts.path, parts.query, "")), data=payload,
+                              headers={**headers, "Host": host}, allow_redirects=False, stream=True,
+                              timeout=(min(3.05, seconds), seconds)) as response:
+                status = response.status_code
+        except (requests.RequestException, OSError):
+            if deadline.passed:
+                raise DeadlineExceeded from None
+            raise
+    if deadline.passed:
+        raise DeadlineExceeded
+    return status
 
 
 class RetryLater(Exception):
@@ -106,10 +170,20 @@ def body(delivery: WebhookDelivery) -> bytes:
     return orjson.dumps(document)
 
 
+def attempt_seconds() -> float:
+    """An attempt's deadline in all: WEBHOOK_TIMEOUT_SECONDS, and always ended well before the task's soft time
+    limit (TASK_TIME_LIMIT - 5), so a slow receiver costs an attempt, never the task."""
+    return min(current_app.config["WEBHOOK_TIMEOUT_SECONDS"], max(1.0, current_app.config["TASK_TIME_LIMIT"] - 10.0))
+
+
+def retry_delay(attempts: int) -> float:
+    """The longest wait before the next attempt after `attempts` (backoff's jitter only shortens it)."""
+    return min(current_app.config["WEBHOOK_RETRY_SECONDS"] * 2 ** (attempts - 1), MAX_BACKOFF_SECONDS)
+
+
 def backoff(attempts: int) -> float:
     """Seconds before the next attempt: doubling from WEBHOOK_RETRY_SECONDS, capped, with jitter."""
-    delay = min(current_app.config["WEBHOOK_RETRY_SECONDS"] * 2 ** (attempts - 1), MAX_BACKOFF_SECONDS)
-    return delay * random.uniform(0.5, 1.0)  # nosec B311 -- jitter spreads retries; nothing secret depends on it
+    return retry_delay(attempts) * random.uniform(0.5, 1.0)  # nosec B311 -- jitter spreads retries; nothing secret depends on it
 
 
 def deliver(delivery_id: int) -> None:
@@ -131,21 +205,27 @@ def deliver(delivery_id: int) -> None:
         "X-Webhook-Event": delivery.event,
         "X-Webhook-Delivery": str(delivery.id),
     }
+    if delivery.attempts >= current_app.config["WEBHOOK_MAX_ATTEMPTS"]:
+        # Its attempts all ended without an answer recorded (a worker killed each time): the sweep sent it again.
+        _close(delivery, "failed", error=delivery.last_error or "No answer recorded after every attempt.")
+        metrics.webhooks.labels("gave_up").inc()
+        return
+    # Counted before the POST: an attempt cut short (its worker killed, its time limit hit) still counts.
     delivery.attempts += 1
     delivery.last_attempt_at = utcnow()
+    db.session.commit()
     parts = urlsplit(delivery.url)
     try:
         address = public_address(parts.hostname, parts.port or DEFAULT_PORTS[parts.scheme])
-        with post_pinned(delivery.url, address, payload, headers,
-                         timeout=(3.05, current_app.config["WEBHOOK_TIMEOUT_SECONDS"])) as response:
-            delivery.last_status_code = response.status_code
-            # A redirect counts as a failure: following it could lead off the allowlist.
-            error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
+        status = post_pinned(delivery.url, address, payload, headers, attempt_seconds())
+        delivery.last_status_code = status
+        # A redirect counts as a failure: following it could lead off the allowlist.
+        error = None if 200 <= status < 300 else f"HTTP {status}"
     except Refused as refused:
         _close(delivery, "failed", error=str(refused))
         log.warning("webhook delivery %s to %s not sent: %s", delivery.id, host, refused)
         return
-    except (requests.RequestException, OSError) as failure:
+    except (requests.RequestException, OSError, DeadlineExceeded) as failure:
         # The exception's text may quote the URL (which may carry the receiver's token): keep its kind only.
         error = type(failure).__name__
     if error is None:

@@ -3,8 +3,8 @@ read, and the 270 inquiry written for a stored verification.
 
 The request's own benefit figures and coverage dates win, field by field: staff who type a figure
 have newer word than the 271 (a portal's deductible met, a corrected plan date); the 271 fills
-what they left empty. `coverage.eligibility` says which figure came from where. The raw 271 stays in
-the stored request (the database holds PHI already) as the payer's own word on the date asked,
+what they left empty. `coverage.eligibility` says which figure came from where. The raw 271, less its
+addresses (N3/N4: the subscriber's street address is PHI nothing reads), stays in the stored request (the database holds PHI already) as the payer's own word on the date asked,
 which billing needs when a claim is denied for eligibility; the rules never read it, and it never
 reaches Redis or a log.
 """

@@ -11,10 +11,11 @@ from celery import Celery, Task
 from celery.schedules import crontab
 from celery.signals import worker_process_init
 from flask import Flask
+from kombu import Queue
 
 from service import queue
 from service.extensions import db
-from workers import request_ids, task_metrics, tasks  # noqa: F401  (request_ids: ids through Celery's signals)
+from workers import heartbeat, request_ids, task_metrics, tasks  # noqa: F401  (request_ids: ids through Celery's signals)
 
 
 def broker_url(redis_url: str) -> str:
@@ -22,7 +23,14 @@ def broker_url(redis_url: str) -> str:
     return "redis+socket://" + redis_url[len("unix://"):] if redis_url.startswith("unix://") else redis_url
 
 
+def queues(config) -> list[Queue]:
+    """The queues this process's workers consume (WORKER_QUEUES): verifications, webhook deliveries, or both."""
+    names = {"verifications": config["CELERY_QUEUE"], "webhooks": queue.webhooks_queue(config)}
+    return [Queue(names[role]) for role in config["WORKER_QUEUES"]]
+
+
 def celery_config(config) -> dict:
+    timeout = config["BROKER_TIMEOUT_SECONDS"]
     return {
         "broker_url": broker_url(config["REDIS_URL"]),
         # kombu's Redis transport, keeping one client per channel (workers/broker.py); a Unix socket's
@@ -33,7 +41,17 @@ def celery_config(config) -> dict:
         "broker_transport_options": {
             "global_keyprefix": config["REDIS_KEY_PREFIX"],
             "visibility_timeout": max(3600, 10 * config["TASK_TIME_LIMIT"]),
+            # A broker that accepts connections and never answers must not hold a request: every connect,
+            # read and write is bounded, and a connection is tried again once at most.
+            "socket_timeout": timeout,
+            "socket_connect_timeout": timeout,
+            "max_retries": 1,
+            "connect_retries_timeout": 2 * timeout,
         },
+        # A send is tried twice at most (each bounded as above); one that fails leaves the row to the sweep.
+        "task_publish_retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2},
+        # A broker connection for every server thread, so a thread waits for one only when the broker is slow.
+        "broker_pool_limit": config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_size", 10),
         # Results live in the database; Celery's own result backend is not used.
         "task_ignore_result": True,
         "task_serializer": "json",
@@ -46,6 +64,10 @@ def celery_config(config) -> dict:
         # its acknowledgement is lost, and a second delivery finds the verification complete.
         "worker_cancel_long_running_tasks_on_connection_loss": False,
         "task_default_queue": config["CELERY_QUEUE"],
+        # Webhook deliveries on their own queue (service/queue.py sends them there), consumed by a worker
+        # started with WORKER_QUEUES naming it: a receiver that is slow holds no verification up.
+        "task_queues": queues(config),
+        "task_routes": {"workers.tasks.deliver_webhook": {"queue": queue.webhooks_queue(config)}},
         "task_time_limit": config["TASK_TIME_LIMIT"],
         "task_soft_time_limit": max(1, config["TASK_TIME_LIMIT"] - 5),
         "worker_hijack_root_logger": False,
@@ -77,6 +99,8 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(celery_config(app.config))
     celery_app.set_default()
+    celery_app.steps["consumer"].add(heartbeat.Heartbeat)
+    celery_app.flask_app = app
     app.extensions["celery"] = celery_app
 
     parent = os.getpid()

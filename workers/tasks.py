@@ -53,8 +53,10 @@ def deliver_webhook(self, delivery_id: int) -> None:
 
 @shared_task(name="workers.tasks.sweep")
 def requeue_lost() -> int:
-    """Queue again the verifications whose task was lost (Celery beat runs it every SWEEP_INTERVAL_SECONDS)."""
-    return sweep.requeue_lost(current_app.config["SWEEP_AFTER_SECONDS"])
+    """Queue again the verifications and webhook deliveries whose task was lost (Celery beat runs it every
+    SWEEP_INTERVAL_SECONDS)."""
+    after = current_app.config["SWEEP_AFTER_SECONDS"]
+    return sweep.requeue_lost(after) + sweep.requeue_webhooks(after)
 
 
 @shared_task(name="workers.tasks.purge")

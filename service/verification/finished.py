@@ -1,6 +1,8 @@
 """What follows a verification's end: its webhook, and its batch's completion (with the batch's
 webhook). Most verifications need neither, and cost nothing here."""
 
+import logging
+
 from sqlalchemy import select
 
 from service import queue
@@ -8,6 +10,8 @@ from service.durability import commit_durably
 from service.extensions import db
 from service.models import Batch, Verification, WebhookDelivery
 from service.verification import store
+
+log = logging.getLogger(__name__)
 
 
 def followed_up(done) -> None:
@@ -50,5 +54,9 @@ def _schedule(deliveries: list[WebhookDelivery]) -> None:
         return
     db.session.add_all(deliveries)
     commit_durably(db.session)
-    for delivery in deliveries:
-        queue.deliver_webhook(delivery.id)
+    try:
+        for delivery in deliveries:
+            queue.deliver_webhook(delivery.id)
+    except queue.BROKER_UNAVAILABLE as error:
+        log.warning("%d webhook deliveries saved but not queued (%s); the sweep will queue them",
+                    len(deliveries), type(error).__name__)

@@ -1,18 +1,22 @@
 """271 in, 270 out, FHIR out: through HTTP, a real Celery worker and both databases."""
 
 import logging
+from uuid import UUID
 
 import pytest
 from fhir.resources.R4B.coverageeligibilityresponse import CoverageEligibilityResponse
 
 from schemas.verification_result import VerificationSchema
 from schemas.x12_271 import EligibilityResponseSchema
+from service.extensions import db
 from service.fhir_coverage import PAYMENT_TYPES, check_bindings
+from service.models import Verification
 from tests.x12.documents import IDENTIFIERS, document, pyx12_errors, replaced, sample
 from tests.x12.test_inquiry import guide_model
 from tests.x12.test_tolerance import ACK_999
 from workers.rules.programs import PROGRAMS
 from workers.x12.inquiry import read_270
+from workers.x12.reader import read_271
 
 CLINIC = {"CLINIC_NPI": "1234567893", "CLINIC_NAME": "Serenity Ketamine Clinic", "CLINIC_TIN": "12-3456789"}
 MARISOL = {"first_name": "Marisol", "last_name": "Quintero-Hale", "date_of_birth": "1985-04-12"}
@@ -115,6 +119,21 @@ def test_a_dependents_271_is_read_for_the_dependent(verified):
     assert result["eligibility"]["patient_loop"] == "2100D"
     assert result["benefits_source"] == "271"
     assert any("OPTUM BEHAVIORAL HEALTH" in note for note in result["notes"])
+
+
+@pytest.mark.e2e
+def test_the_stored_271_keeps_what_the_payer_said_without_the_subscribers_address(app, verified):
+    result = verified("aetna_pos")
+
+    with app.app_context():
+        stored = db.session.get(Verification, UUID(result["id"])).request["coverage"]["eligibility_271"]
+    assert "N3*100 MAIN ST*APT 1" in SCENARIOS["aetna_pos"]["coverage"]["eligibility_271"]
+    assert "100 MAIN ST" not in stored and "ANYTOWN" not in stored and "84000" not in stored
+    assert "N3*" not in stored and "N4*" not in stored
+    # The payer's answer itself is all there, and still a 271 that reads (its SE01 counted again).
+    assert "EB*1*EMP*30*PS*AETNA CHOICE POS II" in stored and "SE*230*605043497" in stored
+    reread = read_271(stored)
+    assert len(reread.subscribers) == 1 and not any("SE01" in warning for warning in reread.warning_texts)
 
 
 @pytest.mark.e2e

@@ -37,7 +37,7 @@ def test_readyz_is_ready_with_a_worker(client, celery_worker):
     response = client.get("/readyz")
 
     assert response.status_code == 200
-    assert response.json["checks"] == {"database": True, "redis": True, "workers": True}
+    assert response.json["checks"] == {"database": True, "redis": True, "broker": True, "workers": True}
 
 
 def test_readyz_is_503_when_no_worker_listens(app):

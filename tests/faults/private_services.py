@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -170,3 +171,76 @@ def worker_process(app, log: Path, **options):
         yield worker
     finally:
         worker.stop()
+
+
+class SilentServer:
+    """A TCP server on a free loopback port that accepts every connection and never answers (a hung broker)."""
+
+    def __init__(self):
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.held: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return  # closed
+            self.held.append(connection)  # kept open, read from never
+
+    def close(self) -> None:
+        self.listener.close()
+        for connection in self.held:
+            connection.close()
+
+
+@contextmanager
+def silent_server():
+    server = SilentServer()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+class TricklingReceiver:
+    """An HTTP receiver on a free loopback port that reads each request, then sends its status line and one
+    header line every `every` seconds, never ending the headers (each connection until it is closed)."""
+
+    def __init__(self, every: float = 1.0):
+        self.every = every
+        self.connections = 0
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.host = f"127.0.0.1:{self.listener.getsockname()[1]}"
+        self.url = f"http://{self.host}/bv-hook"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._trickle, args=(connection,), daemon=True).start()
+
+    def _trickle(self, connection: socket.socket) -> None:
+        with connection:
+            try:
+                connection.recv(65536)
+                connection.sendall(b"HTTP/1.1 200 OK\r\n")
+                while True:
+                    time.sleep(self.every)
+                    connection.sendall(b"X-Slow: still here\r\n")
+            except OSError:
+                return  # the client gave up
+
+    def close(self) -> None:
+        self.listener.close()

@@ -5,14 +5,17 @@ import hmac
 import json
 import threading
 import time
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from uuid import UUID
 
 import pytest
 
 from schemas.callbacks import refusal
+from service import sweep
 from service.cli import keys as keys_cli
 from service.extensions import db
-from service.models import WebhookDelivery
+from service.models import Verification, WebhookDelivery, utcnow
 from tests.requests import body
 
 pytestmark = pytest.mark.e2e
@@ -322,3 +325,30 @@ def test_https_to_the_pinned_address_checks_the_certificate_against_the_name(app
         assert headers["Host"] == f"hooks.test:{port}"
     else:
         assert delivery.last_error == "SSLError" and tls_receiver.received == []
+
+
+def test_the_sweep_sends_a_delivery_whose_task_never_came_and_leaves_one_in_backoff(app, client, auth, receiver,
+                                                                                 celery_worker):
+    finished = client.post("/api/v1/verifications?wait=10", json=body(**{"coverage.member_id": "HOOK-SWEEP"}),
+                           headers=auth())
+    assert finished.json["status"] == "complete"
+    with app.app_context():
+        verification = db.session.get(Verification, UUID(finished.json["id"]))
+        long_ago = utcnow() - timedelta(hours=1)
+        common = {"event": "verification.completed", "verification_id": verification.id, "url": receiver.url,
+                  "api_key_id": verification.api_key_id, "created_at": long_ago}
+        never_sent = WebhookDelivery(**common)  # its task never came (the broker was down)
+        in_backoff = WebhookDelivery(**common, attempts=1, last_attempt_at=utcnow())
+        db.session.add_all([never_sent, in_backoff])
+        db.session.commit()
+        never_sent_id, in_backoff_id = never_sent.id, in_backoff.id
+
+        assert sweep.requeue_webhooks(60) == 1
+
+    ((headers, _),) = receiver.wait_for(1)
+    assert headers["X-Webhook-Delivery"] == str(never_sent_id)
+    deadline = time.monotonic() + 10
+    while {d.id: d.status for d in deliveries(app)}[never_sent_id] != "delivered":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert {d.id: d.status for d in deliveries(app)}[in_backoff_id] == "pending", "a retry in its backoff is left alone"

@@ -141,10 +141,13 @@ def test_inactive_coverage_fills_the_plan_end_date():
     assert coverage["benefits"] is None
 
 
-def test_the_raw_271_is_kept_in_the_canonical_request():
+def test_the_raw_271_is_kept_in_the_canonical_request_without_its_addresses():
     text = document("active-behavioral-health.271")
 
-    assert canonical(text)["coverage"]["eligibility_271"] == text
+    kept = canonical(text)["coverage"]["eligibility_271"]
+    assert "N3*4410 ALDER CREEK RD~" in text and "N3*" not in kept and "N4*" not in kept
+    assert [line for line in text.splitlines() if not line.startswith(("N3*", "N4*", "SE*"))] == [
+        line for line in kept.splitlines() if not line.startswith("SE*")], "every other segment kept as received"
 
 
 # -- dates, plan-level flags, plan type and carve-outs, as the rules then read them ----------------
