@@ -66,5 +66,6 @@ def denial_summary(*, since=None, until=None, program=None) -> list[dict]:
     for carc, row_program, description, count in rows:
         item = summary.setdefault(carc, {"carc": carc, "description": description, "count": 0, "programs": {}})
         item["count"] += count
-        item["programs"][row_program] = count
+        # A request the rules could not route has no program; its reasons are still billing's to count.
+        item["programs"][row_program or "unrouted"] = count
     return sorted(summary.values(), key=lambda item: (-item["count"], item["carc"]))

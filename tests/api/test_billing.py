@@ -2,6 +2,11 @@
 
 import pytest
 
+from service.extensions import db
+from service.models import Verification
+from tests.api.conftest import result
+from tests.requests import record_result
+
 
 def search(client, auth, **params):
     response = client.get("/api/v1/verifications", query_string=params, headers=auth("billing"))
@@ -63,3 +68,17 @@ def test_denial_reasons_follow_the_period_and_program(client, auth, history):
     )
 
     assert [(item["carc"], item["count"]) for item in response.json["items"]] == [("197", 1)]
+
+
+def test_a_reason_on_an_unrouted_verification_is_counted_not_a_500(app, client, auth, clean_verifications):
+    # The rules give no program when they cannot route a request; billing still counts its reasons.
+    with app.app_context():
+        verification = Verification(request={"coverage": {}}, request_digest="e" * 64, fingerprint="e" * 64)
+        record_result(verification, result(None, "needs_review", "16"))
+        db.session.add(verification)
+        db.session.commit()
+
+    response = client.get("/api/v1/denial-reasons", headers=auth("billing"))
+
+    assert response.status_code == 200
+    assert [(item["carc"], item["programs"]) for item in response.json["items"]] == [("16", {"unrouted": 1})]
