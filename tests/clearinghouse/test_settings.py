@@ -74,3 +74,13 @@ def test_make_run_starts_the_fake_only_when_asked_and_no_url_is_set():
 
     assert url.startswith("http://127.0.0.1:")
     assert command.endswith(f"-m service.clearinghouse_fake --host 127.0.0.1 --port {url.rsplit(':', 1)[1]}")
+
+
+def test_the_service_itself_serves_none_of_the_fakes_paths(tmp_path):
+    from service import create_app
+    from service.clearinghouse_fake import CORE_PATH, STEDI_PATH
+
+    app = create_app({"DATA_DIR": str(tmp_path), "SECRET_KEY": "test",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'bv.sqlite3'}"})
+
+    assert {CORE_PATH, STEDI_PATH}.isdisjoint(rule.rule for rule in app.url_map.iter_rules())
