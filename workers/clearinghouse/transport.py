@@ -34,7 +34,8 @@ class Reply:
 def post(url: str, body: bytes, *, headers: dict[str, str], timeout: float,
          cert: tuple[str, str] | None = None) -> Reply:
     """POST `body`; the reply whatever its status; Failure not_sent / timeout when none came.
-    `timeout` bounds the whole wait for the answer (connect, then every read) within about a second."""
+    `timeout` bounds each wait for the answer's bytes, and an answer still arriving after `timeout`
+    seconds in all is cut off (checked between chunks: a server trickling bytes costs at most twice it)."""
     started = time.monotonic()
     deadline = started + timeout
     try:
