@@ -73,8 +73,10 @@ async function signIn(username, password) {
     const said = page.querySelector("#sign-in-problem");
     return said ? said.textContent.trim() : "Signing in did not work. Try again.";
   }
-  // The new session has its own CSRF token: the page's scripts send it from now on.
-  document.querySelector('meta[name="csrf-token"]').content = page.querySelector('meta[name="csrf-token"]').content;
+  // The new session has its own CSRF token: the page's scripts and forms (Sign out) send it from now on.
+  const fresh = page.querySelector('meta[name="csrf-token"]').content;
+  document.querySelector('meta[name="csrf-token"]').content = fresh;
+  for (const input of document.querySelectorAll('input[name="csrf_token"]')) input.value = fresh;
   return null;
 }
 

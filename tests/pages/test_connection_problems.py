@@ -11,7 +11,7 @@ from werkzeug.serving import make_server
 
 from service.extensions import db
 from service.models import StaffSession, StaffUser, utcnow
-from tests.pages.conftest import DESK, StrictPolicy, assert_accessible, screenshots, sign_in
+from tests.pages.conftest import DESK, StrictPolicy, assert_accessible, screenshots, sign_in, wait_for_path
 from tests.pages.test_front_desk import fill_va_with_referral
 
 pytestmark = pytest.mark.e2e
@@ -27,21 +27,21 @@ def typed(page) -> dict[str, str]:
     return {label: page.get_by_label(label, exact=True).input_value() for label in TYPED}
 
 
-def sessions_of(app, username):
+def user_id(username):
     return select(StaffUser.id).where(StaffUser.username == username).scalar_subquery()
 
 
 def end_sessions(app, username) -> None:
     """Sign the user out on the server, as signing out in another tab (or an admin) would."""
     with app.app_context():
-        db.session.execute(delete(StaffSession).where(StaffSession.staff_user_id == sessions_of(app, username)))
+        db.session.execute(delete(StaffSession).where(StaffSession.staff_user_id == user_id(username)))
         db.session.commit()
 
 
 def expire_sessions(app, username) -> None:
     """Let the user's sessions run out their lifetime."""
     with app.app_context():
-        db.session.execute(update(StaffSession).where(StaffSession.staff_user_id == sessions_of(app, username))
+        db.session.execute(update(StaffSession).where(StaffSession.staff_user_id == user_id(username))
                            .values(expires_at=utcnow() - timedelta(minutes=1)))
         db.session.commit()
 
@@ -81,6 +81,8 @@ def test_an_ended_session_signs_in_again_in_place_and_the_check_goes_through(pag
     assert page.locator("#result .badge").first.get_attribute("data-determination") == "covered"
     assert typed(page) == TYPED, "the form is as it was typed"
     assert page.locator("#check-problem").inner_text() == ""
+    page.get_by_role("button", name="Sign out").click()
+    wait_for_path(page, "/login")
 
 
 def test_a_batch_upload_after_the_session_expired_signs_in_again_and_runs(page, staff, app, tmp_path):
