@@ -7,7 +7,8 @@ filters), the API key or staff user, and the client's address. The event is comm
 response leaves: if it cannot be written, the caller gets a 503, not the data. A test walks the URL
 map: every endpoint is in PATIENT_DATA, RECORDED_WITH_THE_ROW or NO_PATIENT_DATA.
 
-Creating a verification is recorded with its row instead (service/verification/store.py), and an
+Creating a verification is recorded with its row instead (service/verification/store.py), changing the
+clinic's settings with the settings (service/clinic.py, action "settings"), and an
 Idempotency-Key replay as a read where it is answered (service/verification/accept.py). Events are kept
 when retention purges the verifications they name.
 """
@@ -36,8 +37,12 @@ PATIENT_DATA = {
     "batches.batch": "read",
     "billing.list_verifications": "list",
 }
-# Endpoints whose events are written with the verification they create (or replay).
-RECORDED_WITH_THE_ROW = {"verifications.create": "create (or read, for an Idempotency-Key replay)"}
+# Endpoints whose events are written with the row they create or change (in the same commit).
+RECORDED_WITH_THE_ROW = {
+    "verifications.create": "create (or read, for an Idempotency-Key replay)",
+    "settings.clinic_page": "a change of the clinic's settings, with the names of the details changed (service/clinic.py)",
+    "clinic_settings.set_clinic_settings": "a change of the clinic's settings, as on the settings page",
+}
 # Endpoints that show no stored patient's data, and why.
 NO_PATIENT_DATA = {
     "api-docs.openapi_json": "the API's description",
@@ -57,6 +62,7 @@ NO_PATIENT_DATA = {
     "intake.console": "the empty intake form",
     "intake.batch_upload": "the upload form",
     "billing_pages.review": "the search form; its results come from billing.list_verifications",
+    "clinic_settings.clinic_settings": "the clinic's own details",
 }
 # The filters of a list or an export that its event records (none of them holds PHI).
 log = logging.getLogger(__name__)

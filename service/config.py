@@ -79,11 +79,13 @@ def from_environment(environ=None) -> dict:
         # Where a Celery worker serves its own metrics (0: it does not); the address it binds.
         "WORKER_METRICS_PORT": _int(environ, "BV_WORKER_METRICS_PORT", 0),
         "WORKER_METRICS_ADDRESS": environ.get("BV_WORKER_METRICS_ADDRESS", "127.0.0.1"),
-        # The clinic, as it appears on Good Faith Estimates and X12 270 inquiries.
+        # The clinic, as it appears on Good Faith Estimates and X12 270 inquiries; what an admin sets on the
+        # settings page wins over these (service/clinic.py).
         "CLINIC_NAME": environ.get("BV_CLINIC_NAME", ""),
         "CLINIC_NPI": environ.get("BV_CLINIC_NPI", ""),
         "CLINIC_TIN": environ.get("BV_CLINIC_TIN", ""),
         "CLINIC_ADDRESS": environ.get("BV_CLINIC_ADDRESS", ""),
+        "CLINIC_PHONE": environ.get("BV_CLINIC_PHONE", ""),
         # The clinic's provider taxonomy (NUCC), sent in the 270's PRV so payers answer with specialty
         # benefits: 2084P0800X Psychiatry by default; 2084P0804X child and adolescent, 261QM0801X a
         # mental-health clinic, 103T00000X a psychologist.

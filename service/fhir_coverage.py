@@ -21,6 +21,7 @@ from typing import Any
 
 from fhir.resources.R4B.coverageeligibilityresponse import CoverageEligibilityResponse
 
+from service.clinic import ClinicDetails
 from service.verification.document import timestamp
 from workers.rules.catalog import VISIT_CATEGORIES
 from workers.rules.shared_rules import SERVICE_TYPES_OF_CATEGORY
@@ -87,9 +88,9 @@ def money(value: Any) -> dict[str, Any]:
     return {"value": Decimal(str(value)), "currency": "USD"}
 
 
-def build(verification, config) -> CoverageEligibilityResponse:
+def build(verification, clinic: ClinicDetails) -> CoverageEligibilityResponse:
     """The resource for a verification, validated by the library and checked against the required bindings."""
-    resource = CoverageEligibilityResponse.model_validate(resource_data(verification, config))
+    resource = CoverageEligibilityResponse.model_validate(resource_data(verification, clinic))
     check_bindings(resource)
     return resource
 
@@ -99,7 +100,7 @@ def check_bindings(resource: CoverageEligibilityResponse) -> None:
         raise ValueError("CoverageEligibilityResponse status, purpose or outcome outside its required value set")
 
 
-def resource_data(verification, config) -> dict[str, Any]:
+def resource_data(verification, clinic: ClinicDetails) -> dict[str, Any]:
     request = verification.request or {}
     result = verification.result or {}
     coverage = request.get("coverage") or {}
@@ -120,7 +121,7 @@ def resource_data(verification, config) -> dict[str, Any]:
         "insurer": {"reference": "#insurer"},
         "contained": [patient(request, result, summary, verification_id), insurer(request, result, summary)],
     }
-    if requestor := clinic(config):
+    if requestor := requestor_of(clinic):
         data["requestor"] = requestor
     if result.get("determination"):
         data["disposition"] = DISPOSITIONS[result["determination"]]
@@ -186,8 +187,8 @@ def insurer(request: dict[str, Any], result: dict[str, Any], summary: dict[str, 
     return organization
 
 
-def clinic(config) -> dict[str, Any] | None:
-    name, npi = config.get("CLINIC_NAME"), config.get("CLINIC_NPI")
+def requestor_of(clinic: ClinicDetails) -> dict[str, Any] | None:
+    name, npi = clinic.name, clinic.npi
     if not (name or npi):
         return None
     reference: dict[str, Any] = {"display": name} if name else {}

@@ -1,4 +1,4 @@
-"""The tables: verifications with their denial reasons, API keys, staff users and their sessions, batches, webhook deliveries and the audit trail."""
+"""The tables: verifications with their denial reasons, API keys, staff users and their sessions, batches, webhook deliveries, the audit trail and the clinic's settings."""
 
 import uuid
 from datetime import datetime, timezone
@@ -167,17 +167,32 @@ class AuditEvent(db.Model):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow, index=True)
-    # create | read | list (a page of billing's search) | export (CSV)
+    # create | read | list (a page of billing's search) | export (CSV) | settings (the clinic's, changed)
     action: Mapped[str] = mapped_column(String(16))
     # The route that answered (e.g. eligibility.fhir); NULL on a create.
     endpoint: Mapped[str | None] = mapped_column(String(64))
     # No foreign keys: the event outlives the verification or batch it names.
     verification_id: Mapped[uuid.UUID | None] = mapped_column(db.Uuid, index=True)
     batch_id: Mapped[uuid.UUID | None] = mapped_column(db.Uuid, index=True)
-    # A list's or an export's filters, as a query string (they hold no PHI).
+    # A list's or an export's filters, as a query string (they hold no PHI); for settings, the details changed.
     query: Mapped[str | None] = mapped_column(String(500))
     # The client's address, as the server saw it.
     remote_addr: Mapped[str | None] = mapped_column(String(45))
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"), index=True)
     # A staff user signed in to the web console (users.id; no foreign key, like verification_id).
     staff_user_id: Mapped[int | None] = mapped_column(index=True)
+
+
+class ClinicSettings(db.Model):
+    """The clinic's own details as an admin set them on the settings page: one row (id 1). A NULL column is
+    not set here, and the environment's value (BV_CLINIC_*) applies (service/clinic.py)."""
+
+    __tablename__ = "clinic_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    npi: Mapped[str | None] = mapped_column(String(10))
+    tin: Mapped[str | None] = mapped_column(String(11))
+    address: Mapped[str | None] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    updated_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))

@@ -19,6 +19,7 @@ from typing import Any
 
 import workers.rules
 from schemas.x12_271 import Received271
+from service.clinic import ClinicDetails
 from service.errors import reject
 from workers.rules.routing import alias_key
 from workers.x12.inquiry import Inquiry, Person, clean, valid_npi
@@ -121,16 +122,16 @@ def control_number(verification_id: uuid.UUID) -> int:
 
 
 def inquiry_for(verification_id: uuid.UUID, request: dict[str, Any], result: dict[str, Any] | None,
-                created: datetime, config: Mapping[str, Any]) -> Inquiry:
+                created: datetime, config: Mapping[str, Any], clinic: ClinicDetails) -> Inquiry:
     """The 270 for a stored verification; 409 when the clinic or the payer is not known well enough."""
-    npi = (config.get("CLINIC_NPI") or "").strip()
+    npi = clinic.npi
     if not valid_npi(npi):
         problem = "is not configured" if not npi else "is not a valid NPI (ten digits with its check digit)"
-        reject(409, f"The clinic's NPI {problem}: set BV_CLINIC_NPI to write 270 inquiries.",
-               fields={"BV_CLINIC_NPI": ["Required for X12 270 inquiries."]})
-    if not (config.get("CLINIC_NAME") or "").strip():
-        reject(409, "The clinic's name is not configured: set BV_CLINIC_NAME to write 270 inquiries.",
-               fields={"BV_CLINIC_NAME": ["Required for X12 270 inquiries."]})
+        reject(409, f"The clinic's NPI {problem}: an admin sets it on the settings page (or BV_CLINIC_NPI) "
+               "to write 270 inquiries.", fields={"BV_CLINIC_NPI": ["Required for X12 270 inquiries."]})
+    if not clinic.name:
+        reject(409, "The clinic's name is not configured: an admin sets it on the settings page (or BV_CLINIC_NAME) "
+               "to write 270 inquiries.", fields={"BV_CLINIC_NAME": ["Required for X12 270 inquiries."]})
     coverage = request.get("coverage") or {}
     if coverage.get("program") == "self_pay" or not coverage.get("member_id"):
         reject(409, "This verification is self-pay (no member id): there is no payer to ask.")
@@ -154,9 +155,9 @@ def inquiry_for(verification_id: uuid.UUID, request: dict[str, Any], result: dic
         usage="T" if config.get("X12_USAGE") == "T" else "P",
         payer_name=payer[0],
         payer_id=payer[1],
-        provider_name=config["CLINIC_NAME"],
+        provider_name=clinic.name,
         provider_npi=npi,
-        provider_tin=config.get("CLINIC_TIN") or None,
+        provider_tin=clinic.tin or None,
         provider_taxonomy=(config.get("CLINIC_TAXONOMY") or "").strip().upper() or None,
         subscriber=Person(
             person.last_name if subscriber_is_patient else None,

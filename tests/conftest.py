@@ -225,3 +225,19 @@ def clean_verifications(app):
         db.session.commit()
     delete_keys(app.extensions["redis"], app.config["REDIS_KEY_PREFIX"] + "result:")
     delete_keys(app.extensions["redis"], app.config["REDIS_KEY_PREFIX"] + "inflight:")
+
+
+@pytest.fixture
+def clean_clinic_settings(app):
+    """The clinic's settings all unset (the environment's apply) before the test and after it."""
+    from service import clinic
+
+    def unset():
+        with app.app_context():
+            clinic.save(dict.fromkeys(clinic.ENVIRONMENT))
+            db.session.execute(db.delete(clinic.AuditEvent).where(clinic.AuditEvent.action == "settings"))
+            db.session.commit()
+
+    unset()
+    yield
+    unset()

@@ -16,6 +16,7 @@ from service import fhir_coverage, json_body, x12_exchange
 from service.api.responses import json_response
 from service.api_docs import Blueprint
 from service.auth import requires
+from service.clinic import clinic_details
 from service.errors import reject
 from service.verification.document import get
 from workers.x12.inquiry import write_270
@@ -86,7 +87,8 @@ def x12_270(verification_id: UUID):
     """The X12 270 eligibility inquiry (005010X279A1) for a verification."""
     verification = get(verification_id)
     inquiry = x12_exchange.inquiry_for(
-        verification.id, verification.request, verification.result, verification.created_at, current_app.config
+        verification.id, verification.request, verification.result, verification.created_at, current_app.config,
+        clinic_details(),
     )
     response = Response(write_270(inquiry), 200, mimetype="application/edi-x12")
     response.headers["Cache-Control"] = "no-store"
@@ -101,7 +103,7 @@ def x12_270(verification_id: UUID):
 @blp.alt_response(404, response="NOT_FOUND")
 def fhir(verification_id: UUID):
     """The verification as a FHIR R4 CoverageEligibilityResponse (one item per billed line)."""
-    resource = fhir_coverage.build(get(verification_id), current_app.config)
+    resource = fhir_coverage.build(get(verification_id), clinic_details())
     response = Response(resource.model_dump_json(by_alias=True, exclude_none=True), 200, mimetype="application/fhir+json")
     response.headers["Cache-Control"] = "no-store"
     return response

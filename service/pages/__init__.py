@@ -5,13 +5,14 @@ so a strict Content-Security-Policy fits); the scripts call the /api/v1 endpoint
 session and its CSRF token, never with a key.
 """
 
-from flask import Flask, current_app, has_request_context, render_template
+from flask import Flask, has_request_context, render_template
 from werkzeug.exceptions import HTTPException
 
 from service import staff
-from service.pages import billing, intake, result_card, signin
+from service.clinic import clinic_details
+from service.pages import billing, intake, result_card, settings, signin
 
-BLUEPRINTS = (signin.blp, intake.blp, billing.blp)
+BLUEPRINTS = (signin.blp, intake.blp, billing.blp, settings.blp)
 
 
 ERRORS = {
@@ -49,7 +50,7 @@ def _not_stored(response):
 def _console_context() -> dict:
     return {
         "staff_user": staff.signed_in() if has_request_context() else None,
-        "clinic_name": current_app.config["CLINIC_NAME"],
+        "clinic_name": clinic_details().name if has_request_context() else "",
         "has_role": staff.has_role,
     }
 

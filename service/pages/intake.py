@@ -3,11 +3,12 @@ and the batch upload (/batches)."""
 
 from datetime import date
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, render_template
 
 import workers.rules
 from schemas import verification_request as request_fields
 from schemas.batches import CSV_HEADER
+from service.clinic import ENVIRONMENT, GOOD_FAITH_ESTIMATE_NEEDS, clinic_details
 from service.pages import presets, result_card
 from service.staff import page_requires
 from service.verification import document
@@ -89,25 +90,22 @@ PATIENT_SERVICE_NAMES = {
     "G2082": "Spravato session with at least 2 hours of monitoring (up to 56 mg)",
     "G2083": "Spravato session with at least 2 hours of monitoring (more than 56 mg)",
 }
-# What the No Surprises Act requires the estimate to name of its provider (45 CFR 149.610(c)).
-PROVIDER_FIELDS = {"name": ("CLINIC_NAME", "name"), "npi": ("CLINIC_NPI", "NPI"), "tin": ("CLINIC_TIN", "TIN"),
-                   "address": ("CLINIC_ADDRESS", "address")}
 
 
 @blp.route("/intake/verifications/<uuid:verification_id>/good-faith-estimate")
 @page_requires("intake")
 def good_faith_estimate(verification_id):
-    """The self-pay Good Faith Estimate to print and give the patient: the clinic from configuration,
-    the patient's name and date of birth from the stored request. Without the clinic's name, NPI, TIN
-    and address it is not an estimate the law accepts: the page says what is missing instead."""
+    """The self-pay Good Faith Estimate to print and give the patient: the clinic from the settings (or the
+    environment), the patient's name and date of birth from the stored request. Without the clinic's name,
+    NPI, TIN and address it is not an estimate the law accepts: the page says what is missing instead."""
     context = result_context(verification_id)
     estimate = context["v"].get("good_faith_estimate")
     if not estimate:
         abort(404)
-    provider = {field: current_app.config[setting] for field, (setting, _) in PROVIDER_FIELDS.items()}
-    missing = [(words, PROVIDER_FIELDS[field][0]) for field, (_, words) in PROVIDER_FIELDS.items() if not provider[field]]
-    if missing:
-        return render_template("good_faith_estimate_missing.html", missing=missing), 409
+    provider = clinic_details()
+    if missing := provider.missing_for_good_faith_estimate():
+        return render_template("good_faith_estimate_missing.html", missing=[
+            (GOOD_FAITH_ESTIMATE_NEEDS[field], ENVIRONMENT[field]) for field in missing]), 409
     items = [item | {"description": PATIENT_SERVICE_NAMES.get(item["code"], item["description"])} for item in estimate["items"]]
     return render_template("good_faith_estimate.html", estimate=estimate, items=items, provider=provider,
                            patient=context["verification"].request["patient"], issued=date.today().isoformat(), **context)

@@ -1,10 +1,11 @@
 // Batch upload: send the file to the API as it is, then follow the batch's progress until every row is done.
-import { api, clearErrors, problemText, showErrors, showProblem, sleep } from "./console.js";
+import { api, clearErrors, problemText, showErrors, showFailure, sleep } from "./console.js";
 
 const form = document.getElementById("batch-form");
 const file = document.getElementById("batch-file");
 const area = document.getElementById("batch");
 const progress = document.getElementById("batch-progress");
+const button = document.getElementById("upload");
 
 function showBad(errors) {
   const body = document.querySelector("#batch-errors tbody");
@@ -49,7 +50,7 @@ async function follow(link) {
   for (;;) {
     const answer = await api(`${link}?per_page=0`);
     if (!answer.ok) {
-      showProblem(form, problemText(answer));
+      showFailure(button, `${problemText(answer)} The batch itself carries on: its results will be in billing review.`);
       return;
     }
     const batch = answer.data;
@@ -74,17 +75,20 @@ async function follow(link) {
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   clearErrors(form);
+  showFailure(button, "");
   const chosen = file.files[0];
   if (!chosen) {
     showErrors(form, "Choose a file to upload.", { body: ["Choose a CSV file."] }, () => file);
     return;
   }
   const contentType = chosen.name.toLowerCase().endsWith(".json") ? "application/json" : "text/csv";
+  button.disabled = true;
   const answer = await api("/api/v1/batches", { method: "POST", body: chosen, contentType });
+  button.disabled = false;
   if (!answer.ok) {
     const error = answer.data && answer.data.error;
-    if (error && error.fields) showErrors(form, error.message, error.fields, () => file);
-    else showProblem(form, problemText(answer));
+    if (error && error.fields && answer.status < 500) showErrors(form, error.message, error.fields, () => file);
+    else showFailure(button, problemText(answer));
     return;
   }
   area.hidden = false;

@@ -1,9 +1,26 @@
 // Shared by the console's pages: calling the API with the staff session, and showing its field errors.
 
-const csrfToken = () => document.querySelector('meta[name="csrf-token"]').content;
+import { signInAgain } from "./sign_in_again.js";
 
-// The API with the session cookie (never a key); unsafe methods carry the page's CSRF token.
-export async function api(path, { method = "GET", body, contentType = "application/json" } = {}) {
+const csrfToken = () => document.querySelector('meta[name="csrf-token"]').content;
+// No answer in this long and the request is given up as unreachable (a POST waits up to ?wait= seconds).
+const TIMEOUT_SECONDS = 45;
+// What `api` and `page` answer when nothing came back: no answer, the network down, or no answer in time.
+const UNREACHABLE = { status: 0, ok: false, data: null, text: "", headers: new Headers() };
+
+async function send(path, init) {
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), TIMEOUT_SECONDS * 1000);
+  try {
+    return await fetch(path, { ...init, credentials: "same-origin", signal: timeout.signal });
+  } catch {
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function callApi(path, method, body, contentType) {
   const headers = { Accept: "application/json" };
   if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
   let payload;
@@ -11,7 +28,8 @@ export async function api(path, { method = "GET", body, contentType = "applicati
     headers["Content-Type"] = contentType;
     payload = contentType === "application/json" ? JSON.stringify(body) : body;
   }
-  const response = await fetch(path, { method, headers, body: payload, credentials: "same-origin" });
+  const response = await send(path, { method, headers, body: payload });
+  if (response === null) return UNREACHABLE;
   let data = null;
   try {
     data = await response.json();
@@ -19,6 +37,29 @@ export async function api(path, { method = "GET", body, contentType = "applicati
     data = null;
   }
   return { status: response.status, ok: response.ok, data, headers: response.headers };
+}
+
+// The API with the session cookie (never a key); unsafe methods carry the page's CSRF token. A session that
+// has ended asks the person to sign in again on the page, then sends the request once more.
+export async function api(path, { method = "GET", body, contentType = "application/json" } = {}) {
+  const answer = await callApi(path, method, body, contentType);
+  if (answer.status === 401 && (await signInAgain())) return callApi(path, method, body, contentType);
+  return answer;
+}
+
+async function callPage(path) {
+  // Not followed: a page answers a session that has ended with a redirect to the sign-in form.
+  const response = await send(path, { redirect: "manual" });
+  if (response === null) return UNREACHABLE;
+  if (response.type === "opaqueredirect") return { ...UNREACHABLE, status: 401 };
+  return { status: response.status, ok: response.ok, text: await response.text(), data: null };
+}
+
+// A console page's HTML (a result fragment, say), with the same second chance as `api`.
+export async function page(path) {
+  const answer = await callPage(path);
+  if (answer.status === 401 && (await signInAgain())) return callPage(path);
+  return answer;
 }
 
 export function say(text) {
@@ -29,6 +70,8 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // What to tell a person when the API says no for a reason other than their input.
 export function problemText(result) {
+  if (result.status === 0) return "The service could not be reached. Check the connection and try again: what you typed is still here.";
+  if (result.status >= 500) return "The service is not working right now. Try again in a minute: what you typed is still here.";
   if (result.status === 401) return "Your sign-in has ended. Sign in again (your entries stay on this page until you leave it).";
   if (result.status === 403) return (result.data && result.data.error && result.data.error.message) || "Your account cannot do this.";
   if (result.data && result.data.error) return result.data.error.message;
@@ -95,6 +138,12 @@ export function showErrors(form, message, fields, locate) {
   summary.replaceChildren(heading, list);
   summary.hidden = false;
   summary.focus();
+}
+
+// A request that could not be done (not a problem with an entry): said beside the button that sent it, in
+// the alert the page keeps there (<p id="<button id>-problem" role="alert">); empty text clears it.
+export function showFailure(button, text) {
+  document.getElementById(`${button.id}-problem`).textContent = text;
 }
 
 // A problem that belongs to no field: shown in the summary alone.

@@ -1,5 +1,5 @@
 // The intake form: preset service lines, submit to the API without leaving the page, show the result in place.
-import { api, clearErrors, keepTicks, problemText, say, showErrors, showProblem, sleep } from "./console.js";
+import { api, clearErrors, keepTicks, page, problemText, say, showErrors, showFailure, sleep } from "./console.js";
 
 const form = document.getElementById("verification-form");
 const lines = document.getElementById("service-lines");
@@ -106,21 +106,24 @@ function locator(lineInputs) {
   };
 }
 
+// The finished verification, null when it takes too long, or the answer of a poll that failed.
 async function finished(verification) {
   const deadline = Date.now() + POLL_SECONDS * 1000;
   while (!["complete", "failed"].includes(verification.status)) {
     if (Date.now() > deadline) return null;
     await sleep(500);
     const polled = await api(verification.links.self);
-    if (!polled.ok) return null;
+    if (!polled.ok) return polled;
     verification = polled.data;
   }
   return verification;
 }
 
+// The result card in place; false (and nothing shown) when it could not be fetched.
 async function showResult(id) {
-  const response = await fetch(`/intake/verifications/${id}/result`, { credentials: "same-origin" });
-  result.innerHTML = await response.text();
+  const fragment = await page(`/intake/verifications/${id}/result`);
+  if (!fragment.ok) return fragment;
+  result.innerHTML = fragment.text;
   keepTicks(result, id);
   const heading = document.getElementById("result-heading");
   const badge = result.querySelector(".badge");
@@ -128,6 +131,7 @@ async function showResult(id) {
   say(`Result: ${badge ? badge.lastChild.textContent.trim() : "ready"}${status ? `. ${status.textContent.trim()}` : ""}.`);
   heading.focus({ preventScroll: true });
   result.scrollIntoView({ block: "start" });
+  return fragment;
 }
 
 function clearResult(announce) {
@@ -163,9 +167,15 @@ form.addEventListener("submit", async (event) => {
   event.preventDefault();
   clearErrors(form);
   const button = document.getElementById("check");
+  showFailure(button, "");
   button.disabled = true;
   result.replaceChildren();
   say("Checking coverage…");
+  // Whatever goes wrong, the entries stay as typed: only a result replaces nothing.
+  const failed = (text) => {
+    say("");
+    showFailure(button, text);
+  };
   try {
     const { body, lineInputs } = request();
     const answer = await api(`/api/v1/verifications?wait=${WAIT_SECONDS}`, { method: "POST", body });
@@ -174,21 +184,16 @@ form.addEventListener("submit", async (event) => {
       showErrors(form, "Some entries need attention", answer.data.error.fields, locator(lineInputs));
       return;
     }
-    if (!answer.ok) {
-      say("");
-      showProblem(form, problemText(answer));
-      return;
-    }
+    if (!answer.ok) return failed(problemText(answer));
     const verification = await finished(answer.data);
     if (verification === null) {
-      say("");
-      showProblem(form, "The check is taking longer than usual. Its result will be in billing review; try again shortly.");
-      return;
+      return failed("The check is taking longer than usual. Its result will be in billing review; try again shortly.");
     }
-    await showResult(verification.id);
-  } catch (error) {
-    say("");
-    showProblem(form, "The service could not be reached. Check the connection and try again.");
+    if (typeof verification.status === "number") return failed(problemText(verification));
+    const shown = await showResult(verification.id);
+    if (!shown.ok) failed(problemText(shown));
+  } catch {
+    failed("Something went wrong on this page. Try again: what you typed is still here.");
   } finally {
     button.disabled = false;
   }
