@@ -9,9 +9,9 @@ from flask import Flask, current_app, has_request_context, render_template
 from werkzeug.exceptions import HTTPException
 
 from service import staff
-from service.pages import billing, intake, result_card, signin
+from service.pages import batch_history, billing, intake, result_card, signin
 
-BLUEPRINTS = (signin.blp, intake.blp, billing.blp)
+BLUEPRINTS = (signin.blp, intake.blp, batch_history.blp, billing.blp)
 
 
 ERRORS = {

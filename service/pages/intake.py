@@ -3,11 +3,12 @@ and the batch upload (/batches)."""
 
 from datetime import date
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, render_template, request
 
 import workers.rules
 from schemas import verification_request as request_fields
 from schemas.batches import CSV_HEADER
+from service import batches
 from service.pages import presets, result_card
 from service.staff import page_requires
 from service.verification import document
@@ -113,7 +114,15 @@ def good_faith_estimate(verification_id):
                            patient=context["verification"].request["patient"], issued=date.today().isoformat(), **context)
 
 
+HISTORY_PER_PAGE = 20
+
+
 @blp.route("/batches")
 @page_requires("intake")
 def batch_upload():
-    return render_template("batches.html", csv_header=CSV_HEADER)
+    """The upload form, and the batches uploaded before, newest first."""
+    page = max(request.args.get("page", 1, type=int), 1)
+    history, total = batches.history(page=page, per_page=HISTORY_PER_PAGE)
+    return render_template("batches.html", csv_header=CSV_HEADER, history=history, page=page,
+                           last_page=max((total + HISTORY_PER_PAGE - 1) // HISTORY_PER_PAGE, 1),
+                           labels={value: label for value, (label, *_) in DETERMINATIONS.items()})
