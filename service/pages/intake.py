@@ -4,11 +4,12 @@ and the batch upload (/batches)."""
 from datetime import date
 
 from flask import Blueprint, abort, current_app, render_template, request
+from werkzeug.exceptions import HTTPException
 
 import workers.rules
 from schemas import verification_request as request_fields
 from schemas.batches import CSV_HEADER
-from service import batches
+from service import batches, x12_exchange
 from service.pages import presets, result_card
 from service.staff import page_requires
 from service.verification import document
@@ -70,7 +71,21 @@ def console():
 @page_requires("intake")
 def result(verification_id):
     """The result as an HTML fragment, for the form's page to show in place."""
-    return render_template("result_fragment.html", **result_context(verification_id))
+    context = result_context(verification_id)
+    return render_template("result_fragment.html", no_270=why_no_270(context["verification"]), **context)
+
+
+def why_no_270(verification) -> str | None:
+    """None when the verification's 270 inquiry can be written; else why not, in the desk's words."""
+    try:
+        x12_exchange.inquiry_for(verification.id, verification.request, verification.result, verification.created_at,
+                                 current_app.config)
+    except HTTPException as refused:
+        refusal = getattr(refused, "data", None) or {}
+        if any(name.startswith("BV_CLINIC") for name in refusal.get("fields") or ()):
+            return "The 270 inquiry needs the clinic's name and NPI (admin settings)."
+        return refusal.get("message") or "No 270 inquiry can be written for this check."
+    return None
 
 
 @blp.route("/intake/verifications/<uuid:verification_id>/print")
