@@ -2,6 +2,7 @@
 and opens to its rows, each with its answer and the reason in plain words; billing sees who each row is."""
 
 import re
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -81,21 +82,17 @@ def test_a_batch_survives_a_reload_and_opens_from_the_history_with_each_patients
 
 @pytest.fixture
 def uploaded(console_server, keys, celery_worker):
-    """A batch uploaded by a client with an intake key, finished."""
+    """A batch uploaded by a client with an intake key, finished: its id."""
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {keys['intake']}"
     accepted = session.post(f"{console_server}/api/v1/batches", data="\n".join((HEADER, *ROWS)) + "\n",
                             headers={"Content-Type": "text/csv"}, timeout=30)
     assert accepted.status_code == 202, accepted.text
-    for _ in range(120):
-        batch = session.get(f"{console_server}{accepted.json()['links']['self']}?per_page=0", timeout=30).json()
-        if batch["status"] == "complete":
-            return accepted.json()["id"]
-        session.close()
-        import time
-
+    deadline = time.monotonic() + 30
+    while (batch := session.get(f"{console_server}{accepted.json()['links']['self']}?per_page=0", timeout=30).json())["status"] != "complete":
+        assert time.monotonic() < deadline, batch
         time.sleep(0.25)
-    raise AssertionError(f"batch not complete: {batch}")
+    return batch["id"]
 
 
 def test_intake_opens_a_batch_by_row_number_without_the_patients_details(page, staff, uploaded):
@@ -117,3 +114,27 @@ def test_intake_opens_a_batch_by_row_number_without_the_patients_details(page, s
     assert "/print" in result.get_attribute("href")
     screenshots(page, "batch-rows-intake")
     assert_accessible(page)
+
+
+def test_long_histories_and_batches_come_a_page_at_a_time(signed_in, uploaded, monkeypatch):
+    from service.pages import batch_history, intake
+
+    monkeypatch.setattr(intake, "HISTORY_PER_PAGE", 1)
+    monkeypatch.setattr(batch_history, "ROWS_PER_PAGE", 2)
+    desk = signed_in("intake")
+
+    first = desk.get("/batches").get_data(as_text=True)
+    assert f'data-batch="{uploaded}"' in first and "Older batches" in first and "Newer batches" not in first
+    second = desk.get("/batches", query_string={"page": 2}).get_data(as_text=True)
+    assert f'data-batch="{uploaded}"' not in second and "Newer batches" in second
+
+    rows = desk.get(f"/batches/{uploaded}").get_data(as_text=True)
+    assert 'data-row="2"' in rows and 'data-row="3"' not in rows and "Page 1 of 2" in rows
+    rest = desk.get(f"/batches/{uploaded}", query_string={"page": 2}).get_data(as_text=True)
+    assert 'data-row="3"' in rest and 'data-row="1"' not in rest and "Previous rows" in rest
+
+
+def test_an_unknown_batch_is_a_not_found_page(signed_in):
+    answered = signed_in("intake").get("/batches/00000000-0000-4000-8000-000000000000")
+
+    assert answered.status_code == 404 and "Not found" in answered.get_data(as_text=True)
