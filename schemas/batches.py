@@ -73,3 +73,38 @@ class BatchSchema(BatchAcceptedSchema):
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
     items = fields.List(fields.Nested(BatchItemSchema), required=True)
+
+
+class BatchListQuerySchema(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+
+
+class UploadedBySchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(("staff", "api_key")))
+    name = fields.String(required=True, metadata={"description": "The staff user's name, or the API key's label"})
+
+
+class BatchSummarySchema(Schema):
+    """A batch in the history: its progress and who uploaded it, no row's data."""
+
+    id = fields.UUID(required=True)
+    created_at = fields.DateTime(required=True)
+    completed_at = fields.DateTime(allow_none=True)
+    uploaded_by = fields.Nested(UploadedBySchema, required=True)
+    status = fields.String(required=True, validate=validate.OneOf(BATCH_STATUSES))
+    total = fields.Integer(required=True)
+    done = fields.Integer(required=True)
+    rejected = fields.Integer(required=True)
+    failed = fields.Integer(required=True)
+    by_determination = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(DETERMINATIONS)), values=fields.Integer(), required=True
+    )
+    links = fields.Nested(BatchLinksSchema, required=True)
+
+
+class BatchPageSchema(Schema):
+    items = fields.List(fields.Nested(BatchSummarySchema), required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True, metadata={"description": "Batches in all"})

@@ -267,3 +267,19 @@ class EligibilitySummarySchema(Schema):
         "description": "Per figure of coverage.benefits: 271 or request (the request's own value wins)"})
     coverage_dates_source = fields.Dict(keys=fields.String(), values=fields.String())
     plan_type_source = fields.String(metadata={"description": "Whose plan type the rules read: 271 (EB04) or request"})
+
+
+# -- POST /api/v1/eligibility/271: the typed view with the summary the rules would read -----------
+
+
+class EligibilityReadQuerySchema(Schema):
+    network_status = fields.String(
+        load_default="unknown",
+        validate=validate.OneOf(("in_network", "out_of_network", "unknown")),
+        metadata={"description": "Whose benefit figures the summary reads (the payer sends in- and out-of-network twins)."},
+    )
+
+
+class EligibilityReadSchema(EligibilityResponseSchema):
+    summary = fields.Nested(EligibilitySummarySchema, metadata={
+        "description": "What the 271 says as the rules read it: status, plan and dates, figures, rejections in words"})

@@ -35,6 +35,7 @@ PATIENT_DATA = {
     "intake.good_faith_estimate": "read",
     "billing_pages.verification": "read",
     "batches.batch": "read",
+    "batch_pages.batch": "read",
     "billing.list_verifications": "list",
 }
 # Endpoints whose events are written with the row they create or change (in the same commit).
@@ -55,12 +56,13 @@ NO_PATIENT_DATA = {
     "payers.payers": "the payers and their rule versions",
     "billing.denial_reasons": "counts of denial reasons, no verification",
     "batches.create": "the new batch's id and its bad rows' field names",
+    "batches.history": "each batch's progress, counts and uploader; no row's data",
     "eligibility.read_271": "reads back the 271 the caller pasted; nothing stored is shown",
     "signin.home": "a redirect",
     "signin.sign_in": "the sign-in form",
     "signin.sign_out": "a redirect",
     "intake.console": "the empty intake form",
-    "intake.batch_upload": "the upload form",
+    "intake.batch_upload": "the upload form and the batch history (no row's data)",
     "billing_pages.review": "the search form; its results come from billing.list_verifications",
     "clinic_settings.clinic_settings": "the clinic's own details",
 }

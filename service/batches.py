@@ -19,7 +19,7 @@ from schemas.verification_request import VerificationRequestSchema
 from service import exports, json_body
 from service.errors import flatten_messages, reject
 from service.extensions import db
-from service.models import Batch, Verification
+from service.models import ApiKey, Batch, StaffUser, Verification
 from service.verification.accept import submit_many
 from service.verification.document import document as verification_document
 from service.verification.document import timestamp
@@ -223,13 +223,23 @@ def get(batch_id) -> Batch:
     return batch
 
 
-def progress(batch: Batch) -> dict:
-    """Counts from the rows themselves: done (answered, failed or rejected), failed, and per determination."""
-    counts = db.session.execute(
-        select(Verification.status, Verification.determination, func.count())
-        .where(Verification.batch_id == batch.id)
-        .group_by(Verification.status, Verification.determination)
-    ).all()
+def _counts(batch_ids) -> dict:
+    """batch id -> [(status, determination, rows)] for the batches named, in one query."""
+    counts: dict = {}
+    for batch_id, status, determination, count in db.session.execute(
+        select(Verification.batch_id, Verification.status, Verification.determination, func.count())
+        .where(Verification.batch_id.in_(batch_ids))
+        .group_by(Verification.batch_id, Verification.status, Verification.determination)
+    ):
+        counts.setdefault(batch_id, []).append((status, determination, count))
+    return counts
+
+
+def progress(batch: Batch, counts=None) -> dict:
+    """Counts from the rows themselves: done (answered, failed or rejected), failed, and per determination.
+    `counts`: the batch's (status, determination, rows), when already read with other batches'."""
+    if counts is None:
+        counts = _counts([batch.id]).get(batch.id, [])
     rejected = len(batch.errors or ())
     by_determination: dict[str, int] = {}
     failed = started = 0
@@ -246,17 +256,56 @@ def progress(batch: Batch) -> dict:
             "by_determination": by_determination}
 
 
+def history(*, page: int = 1, per_page: int = 20) -> tuple[list[dict], int]:
+    """The clinic's batches, newest first, a page at a time: when, who uploaded each (the staff user's name,
+    or the API key's label), and its progress; no patient's data. With the total number of batches."""
+    total = db.session.scalar(select(func.count()).select_from(Batch))
+    found = db.session.execute(
+        select(Batch, StaffUser.username, ApiKey.label)
+        .outerjoin(StaffUser, StaffUser.id == Batch.staff_user_id)
+        .outerjoin(ApiKey, ApiKey.id == Batch.api_key_id)
+        .order_by(Batch.created_at.desc(), Batch.id)
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    counts = _counts([batch.id for batch, *_ in found])
+    items = [
+        {"id": str(batch.id), "created_at": timestamp(batch.created_at), "completed_at": timestamp(batch.completed_at),
+         "uploaded_by": uploaded_by(username, label), **progress(batch, counts.get(batch.id, [])), "links": links(batch)}
+        for batch, username, label in found
+    ]
+    return items, total
+
+
+def uploaded_by(username: str | None, key_label: str | None) -> dict:
+    """Who uploaded a batch, as staff know them: a signed-in user by name, a client by its key's label."""
+    if username is not None:
+        return {"kind": "staff", "name": username}
+    return {"kind": "api_key", "name": key_label or "an API client"}
+
+
+def uploader(batch: Batch) -> dict:
+    """`uploaded_by` of one batch."""
+    user = db.session.get(StaffUser, batch.staff_user_id) if batch.staff_user_id else None
+    key = db.session.get(ApiKey, batch.api_key_id) if batch.api_key_id and user is None else None
+    return uploaded_by(user.username if user else None, key.label if key else None)
+
+
 def links(batch: Batch) -> dict:
     path = url_for("batches.batch", batch_id=batch.id)
     return {"self": path, "csv": f"{path}?format=csv"}
 
 
-def document(batch: Batch, *, page: int = 1, per_page: int = 100) -> dict:
-    """The batch's progress and, a page at a time in row order, its rows' verifications."""
-    items = db.session.scalars(
+def rows(batch: Batch, *, page: int = 1, per_page: int = 100) -> list[Verification]:
+    """A page of the batch's verifications, in row order."""
+    return db.session.scalars(
         select(Verification).where(Verification.batch_id == batch.id)
         .order_by(Verification.batch_row).limit(per_page).offset((page - 1) * per_page)
-    ).all() if per_page else []
+    ).all()
+
+
+def document(batch: Batch, *, page: int = 1, per_page: int = 100) -> dict:
+    """The batch's progress and, a page at a time in row order, its rows' verifications."""
+    items = rows(batch, page=page, per_page=per_page) if per_page else []
     return {
         "id": str(batch.id),
         **progress(batch),

@@ -1,10 +1,19 @@
-"""POST /api/v1/batches (a CSV or a JSON list of appointments) and GET /api/v1/batches/<id>."""
+"""POST /api/v1/batches (a CSV or a JSON list of appointments), GET /api/v1/batches (the history) and
+GET /api/v1/batches/<id>."""
 
 from uuid import UUID
 
 from flask import current_app, request
 
-from schemas.batches import CSV_HEADER, BatchAcceptedSchema, BatchCreateQuerySchema, BatchQuerySchema, BatchSchema
+from schemas.batches import (
+    CSV_HEADER,
+    BatchAcceptedSchema,
+    BatchCreateQuerySchema,
+    BatchListQuerySchema,
+    BatchPageSchema,
+    BatchQuerySchema,
+    BatchSchema,
+)
 from schemas.errors import ErrorSchema
 from service import auth, batches, exports
 from service.api.responses import json_response
@@ -58,6 +67,17 @@ def create(callback_url):
     batch = batches.accept(request.mimetype, request.get_data(), callback_url=callback_url, **principal())
     document = batches.accepted(batch)
     return json_response(document, 202, {"Location": document["links"]["self"]})
+
+
+@blp.route("", methods=["GET"])
+@requires("intake")
+@blp.arguments(BatchListQuerySchema, location="query", as_kwargs=True)
+@blp.response(200, BatchPageSchema)
+def history(page, per_page):
+    """The clinic's batches, newest first: when, who uploaded each, its rows and progress, counts by
+    determination. No row's data: open a batch (its `links.self`) for its rows."""
+    items, total = batches.history(page=page, per_page=per_page)
+    return json_response({"items": items, "page": page, "per_page": per_page, "total": total})
 
 
 @blp.route("/<uuid:batch_id>")

@@ -11,7 +11,7 @@ from flask import Response, current_app, request
 from marshmallow import ValidationError
 
 from schemas.exchange import CoverageEligibilityResponseSchema
-from schemas.x12_271 import EligibilityResponseSchema, X12DocumentSchema, parse_271
+from schemas.x12_271 import EligibilityReadQuerySchema, EligibilityReadSchema, X12DocumentSchema, parse_271
 from service import fhir_coverage, json_body, x12_exchange
 from service.api.responses import json_response
 from service.api_docs import Blueprint
@@ -20,6 +20,7 @@ from service.clinic import clinic_details
 from service.errors import reject
 from service.verification.document import get
 from workers.x12.inquiry import write_270
+from workers.x12.summary import summarize
 
 blp = Blueprint(
     "eligibility",
@@ -29,7 +30,7 @@ blp = Blueprint(
 )
 
 X12_TYPES = ("application/edi-x12", "text/plain")
-_response_schema = EligibilityResponseSchema()
+_response_schema = EligibilityReadSchema()
 _document_schema = X12DocumentSchema()
 
 
@@ -63,17 +64,20 @@ def _posted_271() -> str:
         "application/json": {"schema": X12DocumentSchema},
     },
 })
-@blp.response(200, EligibilityResponseSchema, description="The 271 read: payer, members, benefits, rejections.")
+@blp.arguments(EligibilityReadQuerySchema, location="query", as_kwargs=True)
+@blp.response(200, EligibilityReadSchema, description="The 271 read: payer, members, benefits, rejections, and its summary.")
 @blp.alt_response(422, response="UNPROCESSABLE_ENTITY", description="Malformed X12: the problems, by segment and position.")
-def read_271():
+def read_271(network_status):
     """Read a pasted 271 eligibility response. Nothing is stored or logged; the answer shows the names
-    and member ids the 271 holds, since the staff member who pasted it has them."""
+    and member ids the 271 holds, since the staff member who pasted it has them. `summary` is what a
+    verification carrying this 271 would read of it (the figures for `network_status`)."""
     text = _posted_271()
     try:
         response = parse_271(text)
     except ValidationError as error:
         reject(422, "The 271 could not be read.", fields={"x12": error.messages})
-    return json_response(_response_schema.dump(response))
+    summary, _ = summarize(response, {"coverage": {"network_status": network_status}})
+    return json_response(_response_schema.dump(response) | {"summary": summary})
 
 
 @blp.route("/verifications/<uuid:verification_id>/x12-270")

@@ -10,9 +10,9 @@ from werkzeug.exceptions import HTTPException
 
 from service import staff
 from service.clinic import clinic_details
-from service.pages import billing, intake, result_card, settings, signin
+from service.pages import batch_history, billing, intake, result_card, settings, signin
 
-BLUEPRINTS = (signin.blp, intake.blp, billing.blp, settings.blp)
+BLUEPRINTS = (signin.blp, intake.blp, batch_history.blp, billing.blp, settings.blp)
 
 
 ERRORS = {

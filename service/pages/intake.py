@@ -3,11 +3,13 @@ and the batch upload (/batches)."""
 
 from datetime import date
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, current_app, render_template, request
+from werkzeug.exceptions import HTTPException
 
 import workers.rules
 from schemas import verification_request as request_fields
 from schemas.batches import CSV_HEADER
+from service import batches, x12_exchange
 from service.clinic import ENVIRONMENT, GOOD_FAITH_ESTIMATE_NEEDS, clinic_details
 from service.pages import presets, result_card
 from service.staff import page_requires
@@ -70,7 +72,21 @@ def console():
 @page_requires("intake")
 def result(verification_id):
     """The result as an HTML fragment, for the form's page to show in place."""
-    return render_template("result_fragment.html", **result_context(verification_id))
+    context = result_context(verification_id)
+    return render_template("result_fragment.html", no_270=why_no_270(context["verification"]), **context)
+
+
+def why_no_270(verification) -> str | None:
+    """None when the verification's 270 inquiry can be written; else why not, in the desk's words."""
+    try:
+        x12_exchange.inquiry_for(verification.id, verification.request, verification.result, verification.created_at,
+                                 current_app.config, clinic_details())
+    except HTTPException as refused:
+        refusal = getattr(refused, "data", None) or {}
+        if any(name.startswith("BV_CLINIC") for name in refusal.get("fields") or ()):
+            return "The 270 inquiry needs the clinic's name and NPI (admin settings)."
+        return refusal.get("message") or "No 270 inquiry can be written for this check."
+    return None
 
 
 @blp.route("/intake/verifications/<uuid:verification_id>/print")
@@ -111,7 +127,15 @@ def good_faith_estimate(verification_id):
                            patient=context["verification"].request["patient"], issued=date.today().isoformat(), **context)
 
 
+HISTORY_PER_PAGE = 20
+
+
 @blp.route("/batches")
 @page_requires("intake")
 def batch_upload():
-    return render_template("batches.html", csv_header=CSV_HEADER)
+    """The upload form, and the batches uploaded before, newest first."""
+    page = max(request.args.get("page", 1, type=int), 1)
+    history, total = batches.history(page=page, per_page=HISTORY_PER_PAGE)
+    return render_template("batches.html", csv_header=CSV_HEADER, history=history, page=page,
+                           last_page=max((total + HISTORY_PER_PAGE - 1) // HISTORY_PER_PAGE, 1),
+                           labels={value: label for value, (label, *_) in DETERMINATIONS.items()})

@@ -5,7 +5,7 @@ import sqlalchemy.exc
 from flask import url_for
 from sqlalchemy import inspect, select
 
-from service import audit
+from service import audit, pages
 from service.auth import find_key
 from service.extensions import db
 from service.models import AuditEvent
@@ -111,6 +111,10 @@ def requests_for(app, stored) -> list[tuple[str, str, dict]]:
     return made
 
 
+# The console's pages, read by a signed-in staff user (the API's routes by key).
+PAGES = tuple(f"{blueprint.name}." for blueprint in pages.BLUEPRINTS)
+
+
 def view_role(app, endpoint) -> str:
     return app.view_functions[endpoint].required_role
 
@@ -127,7 +131,7 @@ def test_each_patient_data_route_writes_exactly_one_event(app, client, keys, sig
     for endpoint, path, query in walked:
         role = view_role(app, endpoint)
         before = len(rows(app))
-        if endpoint.startswith(("intake.", "billing_pages.")):
+        if endpoint.startswith(PAGES):
             caller = staff_clients.setdefault(role, signed_in(role))
             response = caller.get(path, query_string=query, environ_base={"REMOTE_ADDR": "203.0.113.9"})
         else:
@@ -141,8 +145,8 @@ def test_each_patient_data_route_writes_exactly_one_event(app, client, keys, sig
         event = new[0]
         assert event.endpoint == endpoint and event.remote_addr == "203.0.113.9"
         assert event.action == ("export" if query.get("format") == "csv" else audit.PATIENT_DATA[endpoint])
-        assert (event.api_key_id is None) == endpoint.startswith(("intake.", "billing_pages."))
-        assert (event.staff_user_id is None) != endpoint.startswith(("intake.", "billing_pages."))
+        assert (event.api_key_id is None) == endpoint.startswith(PAGES)
+        assert (event.staff_user_id is None) != endpoint.startswith(PAGES)
         if "verification_id" in path or "/verifications/" in path:
             assert str(event.verification_id) in path
         if "batches/" in path:

@@ -13,6 +13,7 @@ from service import batches, queue
 from service.extensions import db
 from service.models import Batch, Verification
 from service.verification import run
+from tests.conftest import csrf_token
 
 HEADER = ("first_name,last_name,date_of_birth,program,carrier,plan_type,member_id,group_number,network_status,"
           "services,charges,diagnoses,date_of_service,sessions")
@@ -123,13 +124,15 @@ def test_a_json_list_works_and_its_errors_name_the_request_fields(client, auth, 
 def test_more_rows_than_a_batch_holds_is_a_413_naming_the_limit(client, auth, app, monkeypatch):
     monkeypatch.setitem(app.config, "BATCH_MAX_ROWS", 3)
     text = "\n".join([HEADER] + [row(f"L-{n}") for n in range(4)]) + "\n"
+    with app.app_context():
+        before = db.session.scalar(db.select(db.func.count()).select_from(Batch))
 
     response = upload(client, auth, text)
 
     assert response.status_code == 413
     assert "at most 3 rows" in response.json["error"]["message"]
     with app.app_context():
-        assert db.session.scalar(db.select(db.func.count()).select_from(Batch).where(Batch.total == 4)) == 0
+        assert db.session.scalar(db.select(db.func.count()).select_from(Batch)) == before, "nothing of it is saved"
 
 
 @pytest.mark.parametrize(
@@ -265,3 +268,43 @@ def orjson_text(value) -> str:
     import json
 
     return json.dumps(value)
+
+
+def test_the_history_lists_batches_newest_first_with_who_uploaded_them_and_no_patient(client, auth, app, signed_in, staff,
+                                                                                      celery_worker):
+    by_key = upload(client, auth, "\n".join([HEADER, row("H-1"), row("H-2", date_of_birth="not-a-date")]) + "\n")
+    desk = signed_in("intake")
+    by_staff = desk.post("/api/v1/batches", data=f"{HEADER}\n{row('H-3', program='self_pay')}\n".encode(),
+                         content_type="text/csv", headers={"X-CSRFToken": csrf_token(desk, "/batches")})
+    assert by_key.status_code == by_staff.status_code == 202
+    finished(client, auth, by_key.json["links"]["self"])
+    finished(client, auth, by_staff.json["links"]["self"])
+
+    listed = desk.get("/api/v1/batches")
+
+    assert listed.status_code == 200
+    newest, older = listed.json["items"][:2]
+    assert (newest["id"], older["id"]) == (by_staff.json["id"], by_key.json["id"])
+    assert newest["uploaded_by"] == {"kind": "staff", "name": staff["intake"][0]}
+    assert older["uploaded_by"] == {"kind": "api_key", "name": "test intake"}
+    assert (older["total"], older["done"], older["rejected"], older["status"]) == (2, 2, 1, "complete")
+    assert sum(older["by_determination"].values()) == 1 and newest["by_determination"] == {"self_pay": 1}
+    assert newest["links"]["self"] == f"/api/v1/batches/{newest['id']}"
+    text = listed.get_data(as_text=True)
+    assert "Reyes" not in text and "H-1" not in text and "1979-03-14" not in text, "the history holds no row's data"
+
+    second = client.get("/api/v1/batches", query_string={"per_page": 1, "page": 2}, headers=auth())
+    assert [item["id"] for item in second.json["items"]] == [older["id"]]
+    assert second.json["total"] == listed.json["total"] >= 2 and second.json["per_page"] == 1
+
+
+@pytest.mark.parametrize("query", [{"per_page": 0}, {"per_page": 101}, {"page": 0}, {"page": "x"}])
+def test_a_history_page_out_of_range_is_a_422_naming_it(client, auth, query):
+    answered = client.get("/api/v1/batches", query_string=query, headers=auth())
+
+    assert answered.status_code == 422
+    assert set(answered.json["error"]["fields"]) == set(query)
+
+
+def test_the_history_needs_a_key_or_session(client):
+    assert client.get("/api/v1/batches").status_code == 401

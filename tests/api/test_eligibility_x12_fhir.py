@@ -7,7 +7,7 @@ import pytest
 from fhir.resources.R4B.coverageeligibilityresponse import CoverageEligibilityResponse
 
 from schemas.verification_result import VerificationSchema
-from schemas.x12_271 import EligibilityResponseSchema
+from schemas.x12_271 import EligibilityReadSchema
 from service.extensions import db
 from service.fhir_coverage import PAYMENT_TYPES, check_bindings
 from service.models import Verification
@@ -205,7 +205,7 @@ def test_a_pasted_271_is_read_as_text(client, auth, content_type):
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     view = response.json
-    assert EligibilityResponseSchema().validate(view) == {}
+    assert EligibilityReadSchema().validate(view) == {}
     [subscriber] = view["subscribers"]
     assert subscriber["member_id"] == "UHC99104387"
     assert subscriber["dependents"][0]["first_name"] == "TOBI"
@@ -364,10 +364,41 @@ def test_a_pasted_real_271_is_read_with_each_warning_at_its_segment(client, auth
 
     assert response.status_code == 200, response.json
     view = response.json
-    assert EligibilityResponseSchema().validate(view) == {}
+    assert EligibilityReadSchema().validate(view) == {}
     assert view["warnings"] and len(view["warnings"]) == len(view["warning_details"])
     for text, detail in zip(view["warnings"], view["warning_details"], strict=True):
         assert text.startswith(f"segment {detail['segment']}") and detail["text"] in text
+
+
+@pytest.mark.parametrize("network, copay", [("in_network", "40.00"), ("out_of_network", "75.00")])
+def test_a_pasted_271_comes_with_the_summary_a_check_would_read(client, auth, network, copay):
+    response = client.post("/api/v1/eligibility/271", query_string={"network_status": network},
+                           json={"x12": document("active-behavioral-health.271")}, headers=auth())
+
+    assert response.status_code == 200, response.json
+    assert EligibilityReadSchema().validate(response.json) == {}
+    summary = response.json["summary"]
+    assert summary["status"] == "active" and summary["network_basis"] == network
+    assert summary["plan"]["name"] == "CHOICE POS II" and summary["plan"]["begin"] == "2026-01-01"
+    assert summary["figures"]["copay"]["value"] == copay
+    assert "QUINTERO" not in str(summary), "the summary names no one; the typed view beside it does"
+
+
+def test_a_pasted_rejection_is_summarised_with_what_to_do(client, auth):
+    response = client.post("/api/v1/eligibility/271", data=sample("07-cms-hets-aaa72-indented.271").encode(),
+                           headers={**auth(), "Content-Type": "text/plain"})
+
+    summary = response.json["summary"]
+    assert summary["status"] == "rejected"
+    [rejection] = summary["rejections"]
+    assert rejection["code"] == "72" and "member id" in rejection["action"]
+
+
+def test_a_network_status_the_reader_does_not_know_is_a_422_naming_it(client, auth):
+    response = client.post("/api/v1/eligibility/271", query_string={"network_status": "maybe"},
+                           json={"x12": document("active-behavioral-health.271")}, headers=auth())
+
+    assert response.status_code == 422 and "network_status" in response.json["error"]["fields"]
 
 
 def test_a_999_pasted_by_mistake_is_a_422_that_says_so(client, auth):
