@@ -1,8 +1,10 @@
 """`make run`: migrate, make an intake key, then run the API and a worker (and Redis, unless
-REDIS_URL names one) under honcho, until Ctrl-C or SIGTERM stops them all."""
+REDIS_URL names one; the fake clearinghouse, when BV_CLEARINGHOUSE=fake names no URL) under honcho,
+until Ctrl-C or SIGTERM stops them all."""
 
 import os
 import shlex
+import socket
 import sys
 import threading
 import time
@@ -26,6 +28,18 @@ def embedded_redis(data_dir: Path) -> tuple[str, str]:
         "--unixsocketperm", "700", "--save", "", "--appendonly", "no", "--dir", str(data_dir),
     ])
     return f"unix://{socket}", command
+
+
+def fake_clearinghouse(environ) -> tuple[str, str] | None:
+    """(BV_CLEARINGHOUSE_URL, command) for the fake clearinghouse on a free loopback port, when
+    BV_CLEARINGHOUSE=fake and no URL is set; None otherwise."""
+    if (environ.get("BV_CLEARINGHOUSE") or "").strip().lower() != "fake" or environ.get("BV_CLEARINGHOUSE_URL"):
+        return None
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = shlex.join([sys.executable, "-m", "service.clearinghouse_fake", "--host", "127.0.0.1", "--port", str(port)])
+    return f"http://127.0.0.1:{port}", command
 
 
 def prepare(data_dir: Path) -> str:
@@ -77,6 +91,10 @@ def main() -> int:
     if not os.environ.get("REDIS_URL"):
         os.environ["REDIS_URL"], command = embedded_redis(data_dir)
         manager.add_process("redis", command, cwd=str(ROOT))
+    if fake := fake_clearinghouse(os.environ):
+        # Set before the api and the worker are added: both read it (workers/clearinghouse/settings.py).
+        os.environ["BV_CLEARINGHOUSE_URL"], command = fake
+        manager.add_process("clearinghouse", command, cwd=str(ROOT))
     key = prepare(data_dir)
     for name, command in parse_procfile((ROOT / "Procfile").read_text()).processes.items():
         manager.add_process(name, command, env=dict(os.environ), cwd=str(ROOT))

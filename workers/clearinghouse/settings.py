@@ -28,7 +28,8 @@ STEDI_URL = "https://healthcare.us.stedi.com/2024-04-01/change/medicalnetwork/el
 
 # The fake clearinghouse's own credentials (service/clearinghouse_fake): it accepts these and no others.
 FAKE_USERNAME = "fake-clinic"
-FAKE_PASSWORD = "fake-password"  # nosec B105: a documented test credential of the fake, never a real one
+# A documented test credential of the fake, never a real one.
+FAKE_PASSWORD = "fake-password"  # nosec B105
 FAKE_API_KEY = "fake-api-key"
 FAKE_SENDER_ID = "BVCLINIC"
 FAKE_RECEIVER_ID = "FAKECH"
