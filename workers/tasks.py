@@ -74,3 +74,8 @@ def check_eligibility(self, inquiry_id: int) -> None:
     except payer.RetryLater as later:
         # The bounds are counted in the inquiry's row (ELIGIBILITY_SEND_RETRIES, one AAA 42 retry), not by Celery.
         raise self.retry(countdown=later.seconds, max_retries=None) from later
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception:
+        payer.broken(inquiry_id)
+        raise

@@ -78,6 +78,15 @@ def check(inquiry_id) -> None:
     _send(inquiry)
 
 
+def broken(inquiry_id) -> None:
+    """Settle an inquiry whose task failed on a bug (logged by Celery), so its check does not stay pending."""
+    db.session.rollback()
+    inquiry = inquiries.get(inquiry_id)
+    if inquiry is not None and inquiry.status in inquiries.PENDING:
+        inquiries.failed(inquiry, "error", "The check failed on an error in the service; it has been logged for review.")
+        _settle(inquiry)
+
+
 def _send(inquiry) -> None:
     verification = store.get(inquiry.verification_id)
     if verification is None:
@@ -113,9 +122,13 @@ def _send(inquiry) -> None:
     inquiries.mark_sent(inquiry, key=key, payload_id=payload_id, interchange_control=f"{x12_inquiry.control_number:09d}")
     timeout = min(terms.timeout_seconds, current_app.config["ELIGIBILITY_MAX_TIMEOUT_SECONDS"],
                   max(1.0, current_app.config["TASK_TIME_LIMIT"] - 5 - SEND_MARGIN_SECONDS))
+    log.info("eligibility inquiry %s sent through %s (attempt %s, %.0f s allowed)", inquiry.id, inquiry.adapter,
+             inquiry.attempts, timeout)
     try:
         answer = wire.send(write_270(x12_inquiry), timeout=timeout, payload_id=payload_id)
     except Failure as failure:
+        # The kind only: the detail is shown to staff, not logged.
+        log.warning("eligibility inquiry %s: %s (sent: %s)", inquiry.id, failure.kind, failure.sent)
         _failed(inquiry, failure)
         return
     log.info("eligibility inquiry %s answered in %.2f s", inquiry.id, answer.elapsed_seconds)
@@ -126,7 +139,7 @@ def _send(inquiry) -> None:
         _settle(inquiry)
         return
     text = without_addresses(answer.x12)
-    unable = any(rejection.code == UNABLE_TO_RESPOND for rejection in response.rejections)
+    unable = any(rejection.code == UNABLE_TO_RESPOND for rejection in response.rejections())
     if unable and inquiry.failure_kind != "unable_to_respond":
         seconds = current_app.config["ELIGIBILITY_RETRY_SECONDS"]
         inquiries.retry_scheduled(inquiry, "unable_to_respond",
