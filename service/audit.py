@@ -28,7 +28,6 @@ from service.models import AuditEvent
 PATIENT_DATA = {
     "verifications.verification": "read",
     "verifications.eligibility_check": "read",
-    "verifications.check_with_payer": "read",
     "eligibility.fhir": "read",
     "eligibility.x12_270": "read",
     "intake.result": "read",

@@ -181,7 +181,7 @@ class EligibilityInquiry(db.Model):
     reason: Mapped[str] = mapped_column(String(16), default="automatic")
     # HMAC of payer, member id, date of birth, service types and date of service: never PHI in clear.
     dedupe_key: Mapped[str | None] = mapped_column(String(64), index=True)
-    joined_inquiry_id: Mapped[int | None] = mapped_column(ForeignKey("eligibility_inquiries.id"))
+    joined_inquiry_id: Mapped[int | None] = mapped_column(ForeignKey("eligibility_inquiries.id", ondelete="SET NULL"))
     # The 270's CORE PayloadID and ISA13; the 271's ISA13 and ST02.
     payload_id: Mapped[str | None] = mapped_column(String(64))
     interchange_control: Mapped[str | None] = mapped_column(String(16))

@@ -3,6 +3,7 @@
 
 from uuid import UUID
 
+import flask
 from flask import url_for
 
 from schemas.queries import CreateQuerySchema, IdempotencyHeaderSchema
@@ -62,28 +63,23 @@ def _check_answer(verification) -> dict:
             "eligibility_check": document.eligibility_check(verification), "links": {"self": document.link(verification)}}
 
 
-@blp.route("/<uuid:verification_id>/eligibility-check", methods=["POST"])
+@blp.route("/<uuid:verification_id>/eligibility-check", methods=["GET", "POST"])
 @requires("intake")
 @blp.arguments(CreateQuerySchema, location="query", as_kwargs=True)
-@blp.response(200, EligibilityCheckAnswerSchema, description="The payer answered (or the check failed) within `wait`: "
-              "the 271's summary and the rules' answer on it.")
-@blp.alt_response(202, schema=EligibilityCheckAnswerSchema, description="Asked; the payer has not answered yet. Poll "
-                  "GET …/eligibility-check (or the verification).")
+@blp.response(200, EligibilityCheckAnswerSchema, description="POST: the payer answered (or the check failed) within "
+              "`wait`: the 271's summary and the rules' answer on it. GET: the latest check, once settled.")
+@blp.alt_response(202, schema=EligibilityCheckAnswerSchema, description="The payer has not answered yet: poll with GET.")
 @blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT", description="No clearinghouse configured, or nobody to ask (self-pay).")
-def check_with_payer(verification_id: UUID, wait):
-    """Check with the payer: send the verification's 270 through the clearinghouse; the 271 feeds the rules."""
-    answer = _check_answer(accept.check_with_payer(verification_id, wait))
+@blp.alt_response(409, response="CONFLICT", description="POST: no clearinghouse configured, or nobody to ask (self-pay).")
+def eligibility_check(verification_id: UUID, wait):
+    """Check with the payer. POST sends the verification's 270 through the clearinghouse (unless a check is still
+    pending) and its 271 feeds the rules; GET reads the latest check. Either waits up to `wait` seconds for it."""
+    if flask.request.method == "POST":
+        verification = accept.check_with_payer(verification_id, wait)
+    else:
+        verification = accept.waited_for_payer(document.get(verification_id), wait)
+    answer = _check_answer(verification)
     if answer["eligibility_check"]["status"] == "pending":
         location = url_for("verifications.eligibility_check", verification_id=verification_id)
         return json_response(answer, 202, {"Location": location})
     return json_response(answer)
-
-
-@blp.route("/<uuid:verification_id>/eligibility-check")
-@requires("intake")
-@blp.response(200, EligibilityCheckAnswerSchema)
-@blp.alt_response(404, response="NOT_FOUND")
-def eligibility_check(verification_id: UUID):
-    """The verification's latest check with the payer and the answer it gave."""
-    return json_response(_check_answer(document.get(verification_id)))

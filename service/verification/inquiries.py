@@ -60,11 +60,12 @@ def latest_for(verification_id) -> EligibilityInquiry | None:
 
 
 def settled(verification_id) -> bool:
-    """Whether the verification's latest inquiry has settled and its outcome is in the verification."""
-    applied_at = db.session.scalar(
+    """Whether nothing is pending: the verification's latest inquiry has settled and its outcome is in the
+    verification (or it has none)."""
+    latest = db.session.execute(
         select(EligibilityInquiry.applied_at).where(EligibilityInquiry.verification_id == verification_id)
-        .order_by(EligibilityInquiry.id.desc()).limit(1))
-    return applied_at is not None
+        .order_by(EligibilityInquiry.id.desc()).limit(1)).one_or_none()
+    return latest is None or latest.applied_at is not None
 
 
 def followers(inquiry_id) -> list[EligibilityInquiry]:

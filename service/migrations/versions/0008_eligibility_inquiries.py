@@ -38,7 +38,7 @@ def upgrade():
         sa.Column('failure_kind', sa.String(length=32), nullable=True),
         sa.Column('failure_detail', sa.String(length=500), nullable=True),
         sa.Column('response_271', sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(['joined_inquiry_id'], ['eligibility_inquiries.id'], ),
+        sa.ForeignKeyConstraint(['joined_inquiry_id'], ['eligibility_inquiries.id'], ondelete='SET NULL'),
         sa.ForeignKeyConstraint(['verification_id'], ['verifications.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id'),
     )
