@@ -2,12 +2,16 @@
 
 import logging
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from datetime import date
+from pathlib import Path
 
 import pytest
+import requests
 
 from tests.clearinghouse.conftest import HANG_SECONDS, SLOW_SECONDS, free_port, inquiry_270, wire_environ
 from workers.clearinghouse import Answer, Failure, adapter_from_env
@@ -166,3 +170,22 @@ def test_no_credential_reaches_a_log_an_error_or_a_repr(wire, fake_url, caplog):
     for text in [caplog.text, *seen]:
         assert secret not in text
         assert good_secret not in text
+
+
+def test_the_fake_runs_as_a_module_and_bv_clearinghouse_fake_reaches_it():
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "service.clearinghouse_fake", "--port", str(port)],
+                               cwd=Path(__file__).resolve().parents[2], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip() == f"Fake clearinghouse on http://127.0.0.1:{port}"
+        base = f"http://127.0.0.1:{port}"
+        assert "BVAAA42" in requests.get(base + "/", timeout=5).text, "the mock members are listed"
+        adapter = adapter_from_env({"BV_CLEARINGHOUSE": "fake", "BV_CLEARINGHOUSE_URL": base})
+
+        answer = send(adapter, "W123456789")
+
+        assert summary_of(answer, "W123456789")["status"] == "active"
+    finally:
+        process.terminate()
+        process.wait(10)
+        process.stdout.close()

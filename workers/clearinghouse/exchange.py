@@ -8,6 +8,7 @@ is safe to retry automatically; every other kind may have reached the payer. A 2
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -65,16 +66,19 @@ class Adapter(Protocol):
 
 def answer_or_failure(x12: str, *, payload_id: str, elapsed_seconds: float) -> Answer:
     """The Answer a response's X12 makes; Failure rejected_999 / rejected_ta1 when it is an
-    acknowledgment instead of a 271, envelope_rejected when it is not X12 at all."""
+    acknowledgment instead of a 271, envelope_rejected when it holds no 271 at all."""
     text = x12.lstrip("\ufeff").strip()
-    if _segment_ids(text) & {"TA1"} and "ST" not in _segment_ids(text):
-        raise Failure("rejected_ta1", "the clearinghouse rejected the interchange (TA1): " + _ta1_words(text),
-                      raw=text)
+    ids = _segment_ids(text)
+    if "TA1" in ids and "ST" not in ids:
+        raise Failure("rejected_ta1", "the clearinghouse rejected the interchange (TA1): " + _ta1_words(text), raw=text)
     try:
         interchange = read_interchange(text)
     except MalformedX12:
-        raise Failure("envelope_rejected", "the clearinghouse answered with something that is not an X12 interchange.",
-                      raw=None) from None
+        # A 271 whose envelope the strict reader refuses is still the payer's answer: the service's
+        # tolerant 271 reader says what is wrong with it, as it does for a pasted one.
+        if found := _ST_271.search(text):
+            return Answer(text, _isa13(text), found.group(1), payload_id, elapsed_seconds)
+        raise Failure("envelope_rejected", "the clearinghouse answered with something that is not a 271.") from None
     for transaction in interchange.transaction_sets:
         if transaction.kind == "999":
             raise Failure("rejected_999", "the payer or clearinghouse rejected the 270 (999): " + _999_words(transaction),
@@ -83,6 +87,14 @@ def answer_or_failure(x12: str, *, payload_id: str, elapsed_seconds: float) -> A
             return Answer(text, interchange.control_number, transaction.control_number, payload_id, elapsed_seconds)
     kinds = ", ".join(sorted({t.kind for t in interchange.transaction_sets})) or "none"
     raise Failure("envelope_rejected", f"the answer holds no 271 (transaction sets: {kinds}).")
+
+
+_ST_271 = re.compile(r"(?:^|[~\s])ST[*|^:]271[*|^:]([A-Za-z0-9]+)")
+
+
+def _isa13(text: str) -> str:
+    elements = text[:106].split(text[3]) if len(text) > 3 else []
+    return elements[13].strip() if len(elements) > 13 else ""
 
 
 def _segment_ids(text: str) -> set[str]:

@@ -32,14 +32,14 @@ class Reply:
 
 
 def post(url: str, body: bytes, *, headers: dict[str, str], timeout: float,
-         cert: tuple[str, str] | None = None, session: requests.Session | None = None) -> Reply:
+         cert: tuple[str, str] | None = None) -> Reply:
     """POST `body`; the reply whatever its status; Failure not_sent / timeout when none came.
-    `timeout` bounds the whole wait for the answer (connect, then every read) within about a second."""
+    `timeout` bounds each wait for the answer's bytes, and an answer still arriving after `timeout`
+    seconds in all is cut off (checked between chunks: a server trickling bytes costs at most twice it)."""
     started = time.monotonic()
     deadline = started + timeout
-    sender = session or requests
     try:
-        response = sender.post(url, data=body, headers=headers, cert=cert, stream=True,
+        response = requests.post(url, data=body, headers=headers, cert=cert, stream=True,
                                timeout=(min(CONNECT_SECONDS, timeout), timeout), allow_redirects=False)
     except requests.exceptions.ConnectTimeout:
         raise Failure("not_sent", f"could not connect to the clearinghouse within {min(CONNECT_SECONDS, timeout):g} s.",
