@@ -2,6 +2,7 @@
 the 271 feeds the rules, AAA 42 is asked once more, a 999 or a timeout fails in plain words without a
 second send, an unsent 270 is tried again, a slow payer never holds a POST, one send per inquiry in 90 s."""
 
+import json
 import logging
 import secrets
 import time
@@ -232,3 +233,19 @@ def test_no_credential_reaches_a_log_or_a_row(app, fake, auth, http, tmp_path, c
     assert "eligibility inquiry" in worker_log.read_text(), "the worker logged at DEBUG while it asked"
     for secret in (password, api_key):
         assert secret not in written
+
+
+def test_a_callback_hears_the_answer_then_the_payers_update(app, clearinghouse, live_server, auth, http, monkeypatch):
+    from tests.workers.test_webhooks import Receiver
+
+    with Receiver() as receiver:
+        monkeypatch.setitem(app.config, "WEBHOOK_ALLOWED_HOSTS", (receiver.host,))
+        created = create(http, live_server, auth, {**patient_request(ACTIVE), "callback_url": receiver.url})
+        until_settled(http, live_server, auth, created.json()["id"])
+        receiver.wait_for(2)
+
+    events = [headers["X-Webhook-Event"] for headers, _ in receiver.received]
+    assert events == ["verification.completed", "verification.updated"]
+    updated = json.loads(receiver.received[1][1])
+    assert updated["eligibility_status"] == "confirmed_271"
+    assert updated["eligibility_check"]["status"] == "answered"
