@@ -7,7 +7,7 @@ every scenario's answer through them, so a field the rules add without a schema 
 from marshmallow import Schema, fields, validate
 
 from schemas.queries import DETERMINATIONS
-from schemas.x12_271 import EligibilitySummarySchema
+from schemas.x12_271 import EligibilitySummarySchema, RejectionSchema
 from workers.rules.engine import CONFIRMED_271, PARTIALLY_COVERED, REQUIREMENT_KINDS, STATED, UNCONFIRMED
 from workers.rules.programs import PROGRAMS
 
@@ -240,6 +240,53 @@ class ErrorInfoSchema(Schema):
     message = fields.String(required=True)
 
 
+class EligibilityCheckSummarySchema(Schema):
+    coverage = fields.String(allow_none=True, metadata={"description": "active, inactive, rejected or unknown, as the 271 says"})
+    payer = fields.String(allow_none=True)
+    plan = fields.String(allow_none=True)
+    plan_type = fields.String(allow_none=True)
+    plan_begin = fields.String(allow_none=True)
+    plan_end = fields.String(allow_none=True)
+    deductible = fields.String(allow_none=True)
+    deductible_met = fields.String(allow_none=True)
+    copay = fields.String(allow_none=True)
+    coinsurance_percent = fields.String(allow_none=True)
+    out_of_pocket_max = fields.String(allow_none=True)
+    out_of_pocket_met = fields.String(allow_none=True)
+    messages = fields.List(fields.String(), metadata={"description": "The payer's own words (MSG)"})
+
+
+class EligibilityCheckFailureSchema(Schema):
+    kind = fields.String(metadata={"description": "not_sent, timeout, envelope_rejected, rejected_999, rejected_ta1, not_asked"})
+    detail = fields.String(allow_none=True, metadata={"description": "What went wrong, in plain words"})
+
+
+class EligibilityCheckSchema(Schema):
+    status = fields.String(validate=validate.OneOf(("not_asked", "pending", "answered", "failed")), metadata={
+        "description": "pending until the payer's 271 is in the result (the rules ran again on it) or the check failed"})
+    asked_at = fields.String(allow_none=True)
+    payer_answered_at = fields.String(allow_none=True)
+    summary = fields.Nested(EligibilityCheckSummarySchema, allow_none=True, metadata={
+        "description": "What the 271 said, without patient identifiers"})
+    warnings = fields.List(fields.String(), metadata={"description": "Deviations from the guide the 271 was read despite"})
+    rejections = fields.List(fields.Nested(RejectionSchema), metadata={"description": "The payer's AAA rejections, in plain words"})
+    failure = fields.Nested(EligibilityCheckFailureSchema, allow_none=True)
+    note = fields.String(allow_none=True, metadata={"description": "While pending: why it is taking longer (a retry is scheduled)"})
+    attempts = fields.Integer(metadata={"description": "270s sent for this check"})
+    reason = fields.String(allow_none=True, metadata={"description": "automatic (a new verification) or staff (Check with payer)"})
+
+
+class EligibilityCheckAnswerSchema(Schema):
+    """The answer of POST/GET /verifications/<id>/eligibility-check."""
+
+    id = fields.UUID(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    determination = fields.String(allow_none=True, validate=validate.OneOf(DETERMINATIONS))
+    eligibility_status = fields.String(allow_none=True, validate=validate.OneOf(ELIGIBILITY_STATUSES))
+    eligibility_check = fields.Nested(EligibilityCheckSchema, required=True)
+    links = fields.Nested(LinksSchema, required=True)
+
+
 class VerificationSchema(QueuedVerificationSchema):
     program = fields.String(allow_none=True, validate=validate.OneOf(PROGRAMS))
     rule_module = fields.String()
@@ -270,6 +317,8 @@ class VerificationSchema(QueuedVerificationSchema):
         "description": "With a 271: per benefit figure, 271 or request (the request's own value wins)"})
     eligibility = fields.Nested(EligibilitySummarySchema, metadata={
         "description": "What the payer's 271 said, without patient identifiers (when the request carried one)"})
+    eligibility_check = fields.Nested(EligibilityCheckSchema, metadata={
+        "description": "With a clearinghouse configured: the latest check with the payer (a 270 sent, its 271)"})
     good_faith_estimate = fields.Nested(GoodFaithEstimateSchema, metadata={"description": "Self-pay only"})
     error = fields.Nested(ErrorInfoSchema, metadata={"description": "Why a failed verification failed"})
 

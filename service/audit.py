@@ -28,6 +28,7 @@ from service.models import AuditEvent
 # endpoint -> the action its 2xx answer records ("export" instead when it answers CSV).
 PATIENT_DATA = {
     "verifications.verification": "read",
+    "verifications.eligibility_check": "read",
     "eligibility.fhir": "read",
     "eligibility.x12_270": "read",
     "intake.result": "read",

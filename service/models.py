@@ -1,9 +1,10 @@
-"""The tables: verifications with their denial reasons, API keys, staff users and their sessions, batches, webhook deliveries, the audit trail and the clinic's settings."""
+"""The tables: verifications with their denial reasons and eligibility inquiries, API keys, staff users and their
+sessions, batches, webhook deliveries, the audit trail and the clinic's settings."""
 
 import uuid
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.extensions import db
@@ -159,6 +160,46 @@ class WebhookDelivery(db.Model):
     last_status_code: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(String(300))
     delivered_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+class EligibilityInquiry(db.Model):
+    """One 270 asked of a payer through the clearinghouse for a verification, and what came back.
+
+    The row is committed before the 270 is sent, so a send is never made twice unknowingly; an
+    inquiry that joined an identical one sent within the dedupe window (`joined_inquiry_id`) sends
+    nothing and takes that one's answer. No credential is ever stored; the 271 is kept without its
+    addresses (N3/N4), as a pasted one is."""
+
+    __tablename__ = "eligibility_inquiries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    verification_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("verifications.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    # The adapter that sent it: stedi, core or fake.
+    adapter: Mapped[str] = mapped_column(String(16))
+    # queued | sent | answered | failed | retry_scheduled
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    # automatic (a new verification, a clearinghouse configured) or staff ("Check with payer").
+    reason: Mapped[str] = mapped_column(String(16), default="automatic")
+    # HMAC of payer, member id, date of birth, service types and date of service: never PHI in clear.
+    dedupe_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    joined_inquiry_id: Mapped[int | None] = mapped_column(ForeignKey("eligibility_inquiries.id", ondelete="SET NULL"))
+    # The 270's CORE PayloadID and ISA13; the 271's ISA13 and ST02.
+    payload_id: Mapped[str | None] = mapped_column(String(64))
+    interchange_control: Mapped[str | None] = mapped_column(String(16))
+    response_interchange_control: Mapped[str | None] = mapped_column(String(16))
+    response_transaction_control: Mapped[str | None] = mapped_column(String(16))
+    # Sends made (counted before each one).
+    attempts: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    answered_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    # When the 271 was merged into the verification's request and the rules ran again.
+    applied_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    # not_sent | timeout | envelope_rejected | rejected_999 | rejected_ta1 | unable_to_respond | not_asked
+    failure_kind: Mapped[str | None] = mapped_column(String(32))
+    failure_detail: Mapped[str | None] = mapped_column(String(500))
+    # The payer's 271 without its N3/N4 segments. It holds PHI (names, member id), like the request does.
+    response_271: Mapped[str | None] = mapped_column(Text)
+
+
 class AuditEvent(db.Model):
     """Who created or saw which verification (or batch, or list), when and from where: ids only (no PHI),
     kept after the verification is purged. One event per response (service/audit.py)."""

@@ -27,6 +27,7 @@ class Tasks(NamedTuple):
     verify: Task
     verify_many: Task
     deliver_webhook: Task
+    check_eligibility: Task
 
 
 def init_app(app: Flask, tasks: Tasks) -> None:
@@ -38,10 +39,15 @@ def webhooks_queue(config) -> str:
     return f"{config['CELERY_QUEUE']}-webhooks"
 
 
-def _send(task: Task, argument, queue: str) -> None:
+def eligibility_queue(config) -> str:
+    """270s to the clearinghouse have their own queue: a payer slow to answer never holds up a verification."""
+    return f"{config['CELERY_QUEUE']}-eligibility"
+
+
+def _send(task: Task, argument, queue: str, **options) -> None:
     pool = task.app.producer_pool
     with pool.acquire(block=True, timeout=current_app.config["BROKER_TIMEOUT_SECONDS"]) as producer:
-        task.apply_async(args=[argument], queue=queue, producer=producer)
+        task.apply_async(args=[argument], queue=queue, producer=producer, **options)
 
 
 def verify(verification_id) -> None:
@@ -57,3 +63,8 @@ def verify_many(verification_ids) -> None:
 
 def deliver_webhook(delivery_id: int) -> None:
     _send(current_app.extensions["tasks"].deliver_webhook, delivery_id, webhooks_queue(current_app.config))
+
+
+def check_eligibility(inquiry_id: int) -> None:
+    """Queue one eligibility inquiry: send its 270 (or join an identical one) and apply the 271."""
+    _send(current_app.extensions["tasks"].check_eligibility, inquiry_id, eligibility_queue(current_app.config))

@@ -69,6 +69,28 @@ def merged(request: dict[str, Any]) -> dict[str, Any]:
     return {**request, "coverage": filled}
 
 
+def with_271(stored: dict[str, Any], text: str) -> dict[str, Any]:
+    """A stored (canonical) request given a 271 as if staff had pasted it: what an earlier 271 filled is
+    taken out first, then the request is loaded and merged as a POST's is; in canonical form again."""
+    from schemas.verification_request import VerificationRequestSchema
+
+    coverage = dict(stored.get("coverage") or {})
+    earlier = coverage.pop("eligibility", None) or {}
+    benefits = dict(coverage.get("benefits") or {})
+    for name, source in (earlier.get("benefit_sources") or {}).items():
+        if source == "271":
+            benefits[name] = None
+    coverage["benefits"] = benefits if any(value is not None for value in benefits.values()) else None
+    for name, source in (earlier.get("coverage_dates_source") or {}).items():
+        if source == "271":
+            coverage[name] = None
+    if earlier.get("plan_type_source") == "271":
+        coverage["plan_type"] = None
+    coverage["eligibility_271"] = text
+    schema = VerificationRequestSchema()
+    return schema.dump(merged(schema.load({**stored, "coverage": coverage})))
+
+
 # -- the 270 inquiry for a stored verification ---------------------------------------------------
 
 # Every 270 asks for the plan as a whole, psychiatric (A4) and mental health (payers must answer MH

@@ -24,8 +24,10 @@ def broker_url(redis_url: str) -> str:
 
 
 def queues(config) -> list[Queue]:
-    """The queues this process's workers consume (WORKER_QUEUES): verifications, webhook deliveries, or both."""
-    names = {"verifications": config["CELERY_QUEUE"], "webhooks": queue.webhooks_queue(config)}
+    """The queues this process's workers consume (WORKER_QUEUES): verifications, webhook deliveries, eligibility
+    inquiries, any of them."""
+    names = {"verifications": config["CELERY_QUEUE"], "webhooks": queue.webhooks_queue(config),
+             "eligibility": queue.eligibility_queue(config)}
     return [Queue(names[role]) for role in config["WORKER_QUEUES"]]
 
 
@@ -67,7 +69,8 @@ def celery_config(config) -> dict:
         # Webhook deliveries on their own queue (service/queue.py sends them there), consumed by a worker
         # started with WORKER_QUEUES naming it: a receiver that is slow holds no verification up.
         "task_queues": queues(config),
-        "task_routes": {"workers.tasks.deliver_webhook": {"queue": queue.webhooks_queue(config)}},
+        "task_routes": {"workers.tasks.deliver_webhook": {"queue": queue.webhooks_queue(config)},
+                        "workers.tasks.check_eligibility": {"queue": queue.eligibility_queue(config)}},
         "task_time_limit": config["TASK_TIME_LIMIT"],
         "task_soft_time_limit": max(1, config["TASK_TIME_LIMIT"] - 5),
         "worker_hijack_root_logger": False,
@@ -120,5 +123,5 @@ def celery_init_app(app: Flask) -> Celery:
     task_metrics.init_app(app, celery_app)
     # The shared tasks, bound to this app, handed to the service, which sends them but cannot import them.
     queue.init_app(app, queue.Tasks(*(celery_app.tasks[task.name] for task in (
-        tasks.verify, tasks.verify_many, tasks.deliver_webhook))))
+        tasks.verify, tasks.verify_many, tasks.deliver_webhook, tasks.check_eligibility))))
     return celery_app

@@ -8,7 +8,7 @@ from celery import shared_task
 from flask import current_app
 
 from service import retention, sweep, webhooks
-from service.verification import run
+from service.verification import payer, run
 
 # Worth another try: the database or Redis was briefly unreachable.
 TRANSIENT_ERRORS = (
@@ -63,3 +63,19 @@ def requeue_lost() -> int:
 def purge_expired() -> int:
     """Delete verifications older than RETENTION_DAYS (Celery beat runs it nightly)."""
     return retention.purge(current_app.config["RETENTION_DAYS"])
+
+
+@shared_task(name="workers.tasks.check_eligibility", bind=True, **RELIABLE)
+def check_eligibility(self, inquiry_id: int) -> None:
+    """Send one eligibility inquiry's 270 through the clearinghouse (or join an identical one) and feed the
+    271 to the rules; its own queue, so a slow payer holds up no verification."""
+    try:
+        payer.check(inquiry_id)
+    except payer.RetryLater as later:
+        # The bounds are counted in the inquiry's row (ELIGIBILITY_SEND_RETRIES, one AAA 42 retry), not by Celery.
+        raise self.retry(countdown=later.seconds, max_retries=None) from later
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception:
+        payer.broken(inquiry_id)
+        raise

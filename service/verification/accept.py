@@ -6,6 +6,7 @@ Redis or a worker goes away; a task only ever gets row ids.
 """
 
 import logging
+import time
 from datetime import datetime
 
 import orjson
@@ -18,7 +19,7 @@ from service import audit, body_memo, metrics, queue, x12_exchange
 from service.errors import reject
 from service.models import utcnow
 from service.signing import sign
-from service.verification import cache, row, store
+from service.verification import cache, inquiries, row, store
 from service.verification.cache import Outcome
 from service.verification.finished import followed_up
 from service.verification.row import FINISHED, Row
@@ -60,7 +61,73 @@ def request_columns(request: dict) -> dict:
 
 
 def submit(request: dict, *, api_key_id=None, staff_user_id=None, idempotency_key=None, wait=0) -> Row:
-    """Accept a validated request: answer from the cache, join an identical request in flight, or queue it."""
+    """Accept a validated request: answer from the cache, join an identical request in flight, or queue it.
+    With a clearinghouse configured and no 271 in the request, the payer is asked too, beside the rules:
+    `wait` then covers the payer's answer as well, and ends with what is known when the payer is slow."""
+    started = time.monotonic()
+    verification = _submitted(request, api_key_id=api_key_id, staff_user_id=staff_user_id,
+                              idempotency_key=idempotency_key, wait=wait, asks_payer=_asks_payer(request))
+    if wait > 0 and verification.status in FINISHED and inquiries.clearinghouse():
+        verification = waited_for_payer(verification, wait - (time.monotonic() - started))
+    return verification
+
+
+def _asks_payer(request: dict) -> bool:
+    """Whether a new verification of this request asks the payer on its own: a clearinghouse is configured and
+    the request carries no 271 (and has a member id to ask about)."""
+    coverage = request.get("coverage") or {}
+    return bool(coverage.get("eligibility_271") is None and coverage.get("member_id") and inquiries.clearinghouse())
+
+
+def ask_payer(verification_id, reason: str = "automatic") -> bool:
+    """Record an eligibility inquiry for this verification and queue its task; False when no clearinghouse
+    is configured. The inquiry is committed first, so its task only ever gets its id."""
+    name = inquiries.clearinghouse()
+    if not name:
+        return False
+    inquiry = inquiries.add(verification_id, name, reason)
+    try:
+        queue.check_eligibility(inquiry.id)
+    except queue.BROKER_UNAVAILABLE as error:
+        log.warning("eligibility inquiry %s not queued (%s)", inquiry.id, type(error).__name__)
+        inquiries.failed(inquiry, "not_sent", "The inquiry could not be queued (the broker is not answering): ask again.")
+    return True
+
+
+def waited_for_payer(verification: Row, seconds: float) -> Row:
+    """The verification once its latest eligibility inquiry has settled (the 271 fed to the rules, or the
+    failure recorded), or as it is after `seconds`."""
+    if seconds <= 0 or inquiries.settled(verification.id):
+        return store.get(verification.id) if seconds > 0 else verification
+
+    def settled():
+        return inquiries.settled(verification.id)
+
+    with cache.expect(inquiries.announcement_channel(verification.id)) as listening:
+        outcome = settled() or listening.wait(seconds, settled)
+    return store.get(verification.id) if outcome else verification
+
+
+def check_with_payer(verification_id, wait: float = 0) -> Row:
+    """Staff's "Check with payer": ask the payer about a stored verification (unless an inquiry of it is still
+    pending) and wait up to `wait` seconds for the answer; 404 when unknown, 409 when nobody can be asked."""
+    verification = store.get(verification_id)
+    if verification is None:
+        reject(404, "No verification has that id.")
+    if not inquiries.clearinghouse():
+        reject(409, "No clearinghouse is configured (BV_CLEARINGHOUSE): the payer cannot be asked from here.",
+               fields={"BV_CLEARINGHOUSE": ["Not configured."]})
+    coverage = verification.request.get("coverage") or {}
+    if coverage.get("program") == "self_pay" or not coverage.get("member_id"):
+        reject(409, "This verification is self-pay (no member id): there is no payer to ask.",
+               fields={"coverage.member_id": ["Required to ask the payer."]})
+    latest = inquiries.latest_for(verification.id)
+    if latest is None or latest.status in inquiries.SETTLED:
+        ask_payer(verification.id, "staff")
+    return waited_for_payer(verification, wait)
+
+
+def _submitted(request: dict, *, api_key_id, staff_user_id, idempotency_key, wait, asks_payer: bool) -> Row:
     new = row.new(request_columns(request), api_key_id=api_key_id, staff_user_id=staff_user_id)
     scope = api_key_id if api_key_id is not None else f"user:{staff_user_id}"
     idempotency = sign("idempotency", f"{scope}:{idempotency_key}".encode()) if idempotency_key else None
@@ -72,7 +139,7 @@ def submit(request: dict, *, api_key_id=None, staff_user_id=None, idempotency_ke
     found = cache.look_up(new.fingerprint, claim_for=new.id)
     metrics.cache_lookups.labels(found.outcome.name.lower()).inc()
     if found.outcome is Outcome.CACHED:
-        return _answered_from_cache(new, found.cached, api_key_id, wait)
+        return _answered_from_cache(new, found.cached, api_key_id, wait, asks_payer)
     # Queued (the sweep queues it if no task is coming: Redis is down).
     new = new._replace(dispatched_at=None if found.outcome is Outcome.UNAVAILABLE else utcnow())
     claimed = found.outcome is Outcome.CLAIMED
@@ -91,6 +158,8 @@ def submit(request: dict, *, api_key_id=None, staff_user_id=None, idempotency_ke
         log.warning("verification %s saved but not queued (the cache is unavailable); the sweep will queue it", new.id)
         return new
     try:
+        if asks_payer:
+            ask_payer(new.id)  # beside the rules, on its own queue
         if claimed:
             return _waited(new, wait, send=lambda: queue.verify(new.id))
         return _joined(new, wait)
@@ -100,7 +169,7 @@ def submit(request: dict, *, api_key_id=None, staff_user_id=None, idempotency_ke
         return new
 
 
-def _answered_from_cache(new: Row, cached: cache.Cached, api_key_id, wait) -> Row:
+def _answered_from_cache(new: Row, cached: cache.Cached, api_key_id, wait, asks_payer=False) -> Row:
     """Save a verification answered from the cache (billing sees every check) and answer with it."""
     columns, denials = _cached_columns(cached)
     new = new._replace(**columns, completed_at=new.created_at)
@@ -109,6 +178,8 @@ def _answered_from_cache(new: Row, cached: cache.Cached, api_key_id, wait) -> Ro
     except IntegrityError:
         return _waited(_by_idempotency_key(api_key_id, new.idempotency_key, new.request_digest), wait)
     metrics.check_finished(columns, cached=True)
+    if asks_payer:
+        ask_payer(new.id)
     followed_up([new])
     return new
 

@@ -191,3 +191,15 @@ def expect(fingerprint: str):
     """Start listening for `fingerprint`'s announcement (before its task is sent, so it cannot be missed):
     a context manager whose `wait(seconds, is_done)` gives the announcement (a dict), or whether `is_done()`."""
     return _extension("announcements").expect(fingerprint)
+
+
+@_or_skip
+def forget(fingerprint: str) -> None:
+    """Drop a cached result that no longer holds (a payer's 271 changed what its request answers)."""
+    redis_store.client.delete(redis_store.key("result", fingerprint))
+
+
+@_or_skip
+def announce(channel: str, announcement: bytes) -> None:
+    """Publish on a "done" channel other than a fingerprint's (e.g. `eligibility:<verification id>`)."""
+    redis_store.client.publish(redis_store.key("done", channel), announcement)

@@ -1,12 +1,13 @@
-"""A verification as the contract's JSON: its state, the rule modules' result once complete, its link."""
+"""A verification as the contract's JSON: its state, the rule modules' result once complete, its check with the
+payer (when a clearinghouse is configured), its link."""
 
 from datetime import timezone
 
 import orjson
-from flask import url_for
+from flask import current_app, url_for
 
 from service.errors import reject
-from service.verification import store
+from service.verification import inquiries, store
 from service.verification.row import Row
 
 
@@ -26,7 +27,54 @@ def document(verification) -> dict:
         doc.update(verification.result)
     if verification.status == "failed":
         doc["error"] = {"code": "evaluation_failed", "message": verification.error}
+    if current_app.config["CLEARINGHOUSE"].get("BV_CLEARINGHOUSE"):
+        doc["eligibility_check"] = eligibility_check(verification)
     return doc
+
+
+FIGURES = ("deductible", "deductible_met", "copay", "coinsurance_percent", "out_of_pocket_max", "out_of_pocket_met")
+CHECK_STATUS = {"queued": "pending", "sent": "pending", "retry_scheduled": "pending", "answered": "answered",
+                "failed": "failed"}
+
+
+def eligibility_check(verification) -> dict:
+    """The verification's latest check with the payer: its status, and once the 271 is in the result, what it
+    said (no patient identifier: the eligibility summary the rules read)."""
+    inquiry = inquiries.latest_for(verification.id)
+    if inquiry is None:
+        return {"status": "not_asked", "asked_at": None, "payer_answered_at": None, "summary": None, "warnings": [],
+                "rejections": [], "failure": None, "note": None, "attempts": 0, "reason": None}
+    # Pending until the outcome is in the verification (its rules ran again on the 271).
+    status = CHECK_STATUS[inquiry.status] if inquiry.applied_at is not None else "pending"
+    found = ((verification.result or {}).get("eligibility") or {}) if status == "answered" else {}
+    summary = None
+    if found:
+        figures = found.get("figures") or {}
+        summary = {
+            "coverage": found.get("status"),
+            "payer": (found.get("payer") or {}).get("name"),
+            "plan": (found.get("plan") or {}).get("name"),
+            "plan_type": (found.get("plan") or {}).get("plan_type"),
+            "plan_begin": (found.get("plan") or {}).get("begin"),
+            "plan_end": (found.get("plan") or {}).get("end"),
+            **{name: (figures.get(name) or {}).get("value") for name in FIGURES},
+            "messages": found.get("messages") or [],
+        }
+    failure = None
+    if inquiry.failure_kind and status != "answered":
+        failure = {"kind": inquiry.failure_kind, "detail": inquiry.failure_detail}
+    return {
+        "status": status,
+        "asked_at": timestamp(inquiry.sent_at or inquiry.created_at),
+        "payer_answered_at": timestamp(inquiry.answered_at),
+        "summary": summary,
+        "warnings": found.get("warnings") or [],
+        "rejections": found.get("rejections") or [],
+        "failure": failure if status == "failed" else None,
+        "note": inquiry.failure_detail if status == "pending" and inquiry.failure_kind else None,
+        "attempts": inquiry.attempts,
+        "reason": inquiry.reason,
+    }
 
 
 def document_json(verification: Row) -> bytes:

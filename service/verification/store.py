@@ -13,7 +13,7 @@ it runs in the process, so it writes table by table in one transaction.
 """
 
 import orjson
-from sqlalchemy import Connection, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
 
 from service import audit, metrics
 from service.durability import commit_durably
@@ -212,6 +212,19 @@ def fail_all(fingerprints, message: str, completed_at) -> list[Finished]:
         failing = connection.execute(_FAIL, {"failing": list(fingerprints), "status": "failed",
                                              "completed_at": completed_at, "error": message}).all()
     return [Finished(*row) for row in failing]
+
+
+def replace_result(verification_id, request_json: dict, result: dict) -> None:
+    """Give a finished verification a new request and result (the payer's 271 came, the rules ran again)
+    with their denial reasons, in the session's transaction (not committed). Its digests stay those of the
+    request as submitted: an Idempotency-Key replay of that body still finds it."""
+    db.session.execute(update(_verifications).where(_verifications.c.id == verification_id).values(
+        request=request_json, result=result, program=result.get("program"), determination=result.get("determination"),
+        rule_module=result.get("rule_module"), rule_version=result.get("rule_version"), cached=False))
+    db.session.execute(delete(_denials).where(_denials.c.verification_id == verification_id))
+    reasons = [reason | {"verification_id": verification_id} for reason in denial_rows(result)]
+    if reasons:
+        db.session.execute(insert(_denials), reasons)
 
 
 def complete_batches(verification_ids) -> list:
