@@ -26,6 +26,7 @@ from werkzeug.exceptions import HTTPException
 import workers.rules
 from schemas.x12_271 import parse_271
 from service import x12_exchange
+from service.clinic import clinic_details
 from service.durability import commit_durably
 from service.extensions import db
 from service.models import utcnow
@@ -100,7 +101,7 @@ def _send(inquiry) -> None:
     terms = terms_for(result.get("rule_module"))
     try:
         x12_inquiry = x12_exchange.inquiry_for(verification.id, verification.request, result, utcnow(),
-                                               current_app.config)
+                                               current_app.config, clinic_details())
     except HTTPException as refused:
         inquiries.failed(inquiry, "not_asked", (getattr(refused, "data", None) or {}).get("message") or "Not asked.")
         _settle(inquiry)
