@@ -8,8 +8,8 @@ session and its CSRF token, never with a key.
 from flask import Flask, current_app, has_request_context, render_template
 from werkzeug.exceptions import HTTPException
 
-from service import staff
-from service.pages import billing, intake, result_card, signin
+from service import staff, words
+from service.pages import billing, intake, signin
 
 BLUEPRINTS = (signin.blp, intake.blp, billing.blp)
 
@@ -26,8 +26,8 @@ def register(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.context_processor(_console_context)
     app.add_template_filter(money)
-    app.add_template_filter(result_card.us_date)
-    app.add_template_filter(result_card.plain)
+    for said in (words.us_date, words.plain, words.determination, words.program, words.outcome, words.rule):
+        app.add_template_filter(said)
 
 
 def money(value) -> str:

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, render_template
 import workers.rules
 from schemas import verification_request as request_fields
 from schemas.batches import CSV_HEADER
+from service import words
 from service.pages import presets, result_card
 from service.staff import page_requires
 from service.verification import document
@@ -16,18 +17,8 @@ from workers.rules.programs import PROGRAM_NAMES
 
 blp = Blueprint("intake", __name__)
 
-DETERMINATIONS = {
-    "covered": ("Covered", "✓", "Every line is payable as things stand."),
-    "authorization_required": ("Authorization required", "!", "Payable only once a referral or prior authorization is on file."),
-    "partially_covered": ("Partially covered", "◐", "Some lines are payable, some are not."),
-    "not_covered": ("Not covered", "✕", "No line is payable by this payer."),
-    "self_pay": ("Self-pay", "$", "No insurance is billed: the patient pays; give the Good Faith Estimate."),
-    "needs_review": ("Needs review", "?", "The rules cannot decide: a person must look."),
-}
-
-
-def _pairs(values) -> list[tuple[str, str]]:
-    return [(value, value.replace("_", " ").capitalize()) for value in values]
+# The determinations' words, kept here under this name for the billing pages.
+DETERMINATIONS = words.DETERMINATIONS
 
 
 def form_choices() -> dict:
@@ -41,11 +32,10 @@ def form_choices() -> dict:
             if not carrier.get("default")  # "no policy on file" is not a carrier to pick
         ],
         "plan_types": ("PPO", "HMO", "EPO", "POS", "HDHP", "PRIME", "SELECT", "MEDICARE", "MA", "MEDI-CAL", "MEDICAID", "CHAMPVA"),
-        "relationships": _pairs(request_fields.RELATIONSHIPS),
-        "network_statuses": _pairs(request_fields.NETWORK_STATUSES),
-        "authorization_types": [("va_referral", "VA referral"), ("prior_authorization", "Prior authorization"),
-                                ("referral", "Referral (TRICARE or HMO)")],
-        "beneficiary_categories": _pairs(request_fields.BENEFICIARY_CATEGORIES),
+        "relationships": words.choices(words.RELATIONSHIPS, request_fields.RELATIONSHIPS),
+        "network_statuses": words.choices(words.NETWORK_STATUSES, request_fields.NETWORK_STATUSES),
+        "authorization_types": words.choices(words.AUTHORIZATION_TYPES, request_fields.AUTHORIZATION_TYPES),
+        "beneficiary_categories": words.choices(words.BENEFICIARY_CATEGORIES, request_fields.BENEFICIARY_CATEGORIES),
         "presets": presets.presets(),
         "fee_schedule": FEE_SCHEDULE_NAME,
     }
@@ -116,4 +106,4 @@ def good_faith_estimate(verification_id):
 @blp.route("/batches")
 @page_requires("intake")
 def batch_upload():
-    return render_template("batches.html", csv_header=CSV_HEADER)
+    return render_template("batches.html", csv_header=CSV_HEADER, names=words.for_scripts())

@@ -5,6 +5,7 @@ const form = document.getElementById("batch-form");
 const file = document.getElementById("batch-file");
 const area = document.getElementById("batch");
 const progress = document.getElementById("batch-progress");
+const { determinations: DETERMINATIONS } = JSON.parse(form.dataset.names);
 
 function showBad(errors) {
   const body = document.querySelector("#batch-errors tbody");
@@ -34,7 +35,7 @@ function showProgress(batch) {
   for (const [determination, count] of Object.entries(batch.by_determination)) {
     const item = document.createElement("li");
     item.dataset.determination = determination;
-    item.textContent = `${determination.replaceAll("_", " ")}: ${count}`;
+    item.textContent = `${DETERMINATIONS[determination] || determination.replaceAll("_", " ")}: ${count}`;
     tallies.append(item);
   }
   if (batch.failed) {
