@@ -215,7 +215,7 @@ class CoverageSchema(Schema):
         if data.get("program") == "self_pay":
             return
         missing = {
-            name: ["Required unless program is self_pay."]
+            name: ["Required unless the program is self-pay."]
             for name in ("carrier", "member_id")
             if not data.get(name)
         }

@@ -5,10 +5,11 @@ so a strict Content-Security-Policy fits); the scripts call the /api/v1 endpoint
 session and its CSRF token, never with a key.
 """
 
-from flask import Flask, current_app, has_request_context, render_template
+from flask import Flask, current_app, has_request_context, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from service import staff, words
+from service.extensions import api
 from service.pages import billing, intake, signin
 
 BLUEPRINTS = (signin.blp, intake.blp, billing.blp)
@@ -25,6 +26,7 @@ def register(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.context_processor(_console_context)
+    app.register_error_handler(404, _not_found)
     app.add_template_filter(money)
     for said in (words.us_date, words.plain, words.determination, words.program, words.outcome, words.rule):
         app.add_template_filter(said)
@@ -38,6 +40,14 @@ def money(value) -> str:
 def _error_page(error: HTTPException):
     heading, message = ERRORS[error.code]
     return render_template("error.html", heading=heading, message=message), error.code
+
+
+def _not_found(error: HTTPException):
+    """A mistyped console address gets the console's page; the API and its clients keep the API's answer."""
+    wanted = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    if request.blueprint is None and not request.path.startswith("/api/") and wanted == "text/html":
+        return _error_page(error)
+    return api.handle_http_exception(error)
 
 
 def _not_stored(response):

@@ -15,7 +15,9 @@ function showBad(errors) {
       const row = document.createElement("tr");
       for (const text of [error.row, column, messages.join(" ")]) {
         const td = document.createElement("td");
-        td.textContent = text;
+        // The column as the CSV's header spells it, to find in the file.
+        if (text === column) td.append(Object.assign(document.createElement("code"), { textContent: column }));
+        else td.textContent = text;
         row.append(td);
       }
       body.append(row);

@@ -263,7 +263,7 @@ ESTIMATE_BASES = {
     "benefits_on_file": "Cost sharing from the benefits on file: deductible first, then copay (visits) or coinsurance, capped at the out-of-pocket maximum remaining.",
     "payment_in_full": "The payer's payment is payment in full: the patient owes nothing.",
     "no_cost_share": "No cost share for this beneficiary: the payer pays the allowed amount.",
-    "unknown_benefits": "No benefits on file: the patient's share is not estimated (null), the allowed amount is shown.",
+    "unknown_benefits": "No benefits on file: the patient's share is not estimated, only the allowed amount.",
     "secondary_payer": "This payer pays second: the patient's share depends on the primary payer and is not estimated.",
     "self_pay": "Self-pay: the patient pays every charge.",
     "nothing_payable": "Nothing is payable: no cost sharing to estimate.",
