@@ -275,6 +275,9 @@ PENDING = {
 }
 
 
+BUNDLED = "97"
+
+
 def estimate_lines(
     evaluation: Evaluation,
     basis: str,
@@ -308,7 +311,9 @@ def estimate_lines(
         else:
             line.allowed = ZERO
             line.patient = line.payer = line.series_patient = line.series_payer = ZERO
-            line.non_covered = line.charge if patient_pays_non_covered else ZERO
+            # A bundled line (CARC 97: paid within another service) comes off the claim: no patient pays it.
+            bundled = line.reasons and all(why.carc == BUNDLED for why in line.reasons)
+            line.non_covered = line.charge if patient_pays_non_covered and not bundled else ZERO
             line.series_non_covered = line.non_covered * sessions
             non_covered += line.non_covered
 
