@@ -77,7 +77,7 @@ def tell_patient(v: dict) -> list[str]:
         figures = [ASSUMED_FIGURES.get(figure, figure.replace("_", " ")) for figure in estimate["assumed"]]
         said.append(f"That figure counts {_listed(figures)} as $0, as nobody gave {'it' if len(figures) == 1 else 'them'}: "
                     "it may change.")
-    if determination == "authorization_required":
+    if any(line.get("determination") == "authorization_required" for line in v.get("lines") or ()):
         said.append("The plan pays only once the authorization is approved: we will call you when it is.")
     non_covered = per_session.get("non_covered") or 0
     if non_covered:

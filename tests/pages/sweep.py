@@ -93,6 +93,7 @@ def walk(page, staff, app, monkeypatch, tmp_path):
     page.get_by_label("Carrier").fill("")
     page.get_by_role("button", name="Check coverage").click()
     page.locator("#form-errors:not([hidden])").wait_for()
+    page.locator("#patient-date_of_birth-error").wait_for()
     yield "intake-field-errors"
 
     ids = {}

@@ -49,6 +49,14 @@ def jargon(text: str) -> list[str]:
     return found
 
 
+def errors_away_from_their_fields(page) -> list[str]:
+    """Each message in the error summary links to its field, where the same message sits."""
+    items = page.locator("#form-errors li")
+    assert items.count(), "the state shows errors"
+    return [f"not at a field: {text}" for text in items.all_inner_texts()
+            if not page.locator("#form-errors li a", has_text=text).count()]
+
+
 def explanations_in_the_csv(page) -> list[str]:
     """The billing CSV's explanation column, the one written for people (the others keep the API's values:
     ISO dates and codes, as the contract gives them to programs)."""
@@ -67,6 +75,8 @@ def test_no_page_shows_jargon_or_an_iso_date(page, staff, app, monkeypatch, tmp_
         problems = jargon(shown_text(page))
         if state == "billing-list":
             problems += explanations_in_the_csv(page)
+        if state.endswith("errors") or state.endswith("error"):
+            problems += errors_away_from_their_fields(page)
         if problems:
             found[state] = problems
     assert len(states) > 40, states
