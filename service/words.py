@@ -41,7 +41,7 @@ BENEFICIARY_CATEGORIES = {
     "other": "Other",
 }
 # A rule's outcome in its trace.
-OUTCOMES = {"pass": "Passed", "fail": "Failed", "skip": "Not checked", "info": "Noted"}
+OUTCOMES = {"pass": "Passed", "fail": "Failed", "skip": "Not checked", "info": "Noted"}  # nosec B105 -- a rule outcome, no password
 # The cost-share figures an estimate takes as $0 when nobody gave them (estimate.assumed).
 ASSUMED_FIGURES = {
     "deductible": "the deductible",

@@ -75,7 +75,7 @@ def test_no_page_shows_jargon_or_an_iso_date(page, staff, app, monkeypatch, tmp_
         problems = jargon(shown_text(page))
         if state == "billing-list":
             problems += explanations_in_the_csv(page)
-        if state.endswith("errors") or state.endswith("error"):
+        if state.endswith(("errors", "error")):
             problems += errors_away_from_their_fields(page)
         if problems:
             found[state] = problems

@@ -28,7 +28,7 @@ ALL_PROGRAMS = [*PROGRAMS]
 ])
 def test_every_value_a_picker_offers_has_its_own_words(table, values):
     assert set(values) <= set(table), f"no words for {set(values) - set(table)}"
-    for value, said in words.choices(table, values):
+    for _, said in words.choices(table, values):
         assert "_" not in said and said[0].isupper(), said
 
 
