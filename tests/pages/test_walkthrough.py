@@ -181,6 +181,7 @@ def self_pay_card(page, v: dict) -> None:
     assert f"You pay {money(v['estimate']['per_session']['patient'])} per session" in said
     assert money(v["estimate"]["total"]["patient"]) in said
     assert page.locator("#collect-sign li").first.get_attribute("data-kind") == "good_faith_estimate"
+    assert "rules" not in page.locator("#answer + .meaning").inner_text(), "no payer's rules decided a self-pay visit"
 
 
 CASES = {
