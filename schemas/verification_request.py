@@ -114,11 +114,11 @@ class PatientSchema(Schema):
         metadata={"description": "Absent or null when not known (a VA referral then decides VA eligibility)."},
     )
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def birth_date_is_plausible(self, data, **kwargs):
         born = data.get("date_of_birth")
         if born and not date(1900, 1, 1) <= born <= date.today():
-            raise ValidationError("Must be a date between 1900-01-01 and today.", "date_of_birth")
+            raise ValidationError("Must be a date from 1900 to today, not in the future.", "date_of_birth")
 
 
 class AuthorizationSchema(Schema):
@@ -215,7 +215,7 @@ class CoverageSchema(Schema):
         if data.get("program") == "self_pay":
             return
         missing = {
-            name: ["Required unless program is self_pay."]
+            name: ["Required unless the program is self-pay."]
             for name in ("carrier", "member_id")
             if not data.get(name)
         }
@@ -268,11 +268,11 @@ class VerificationRequestSchema(StorableTextSchema):
     # Load-only: where the answer goes is not part of the request, so it changes no fingerprint or cache key.
     callback_url = CallbackUrl(load_only=True, load_default=None)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def service_date_is_plausible(self, data, **kwargs):
         when = data.get("date_of_service")
         if when and not date(2000, 1, 1) <= when <= date.today() + timedelta(days=2 * 366):
-            raise ValidationError("Must be between 2000-01-01 and two years from today.", "date_of_service")
+            raise ValidationError("Must be a date from 2000 up to two years from today.", "date_of_service")
 
     @post_load
     def default_dates(self, data, **kwargs):

@@ -19,6 +19,7 @@ from flask import Response, stream_with_context
 from service.extensions import db
 from service.models import Verification
 from service.verification.document import timestamp
+from service.words import plain
 
 PATIENT_COLUMNS = ("last_name", "first_name", "date_of_birth", "member_id", "payer", "date_of_service")
 COLUMNS = (
@@ -63,9 +64,10 @@ def patient(verification: Verification) -> dict:
 
 
 def explanation(result: dict) -> str:
-    """The denial reasons in plain words, each with its codes, for a reader of the CSV who has no console."""
+    """The denial reasons in plain words, each with its codes, for a reader of the CSV who has no console
+    (dates in it as MM/DD/YYYY: the one column written for people; the others keep the API's values)."""
     return " ".join(
-        f"CARC {reason['carc']}{'/' + reason['rarc'] if reason.get('rarc') else ''}: {reason.get('explanation') or reason['description']}"
+        f"CARC {reason['carc']}{'/' + reason['rarc'] if reason.get('rarc') else ''}: {plain(reason.get('explanation') or reason['description'])}"
         for reason in result.get("denial_reasons") or ()
     )
 

@@ -5,12 +5,13 @@ so a strict Content-Security-Policy fits); the scripts call the /api/v1 endpoint
 session and its CSRF token, never with a key.
 """
 
-from flask import Flask, has_request_context, render_template
+from flask import Flask, has_request_context, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from service import staff
+from service import staff, words
 from service.clinic import clinic_details
-from service.pages import batch_history, billing, intake, result_card, settings, signin
+from service.extensions import api
+from service.pages import batch_history, billing, intake, settings, signin
 
 BLUEPRINTS = (signin.blp, intake.blp, batch_history.blp, billing.blp, settings.blp)
 
@@ -26,9 +27,10 @@ def register(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.context_processor(_console_context)
+    app.register_error_handler(404, _not_found)
     app.add_template_filter(money)
-    app.add_template_filter(result_card.us_date)
-    app.add_template_filter(result_card.plain)
+    for said in (words.us_date, words.plain, words.determination, words.program, words.outcome, words.rule):
+        app.add_template_filter(said)
 
 
 def money(value) -> str:
@@ -39,6 +41,14 @@ def money(value) -> str:
 def _error_page(error: HTTPException):
     heading, message = ERRORS[error.code]
     return render_template("error.html", heading=heading, message=message), error.code
+
+
+def _not_found(error: HTTPException):
+    """A mistyped console address gets the console's page; the API and its clients keep the API's answer."""
+    wanted = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    if request.blueprint is None and not request.path.startswith("/api/") and wanted == "text/html":
+        return _error_page(error)
+    return api.handle_http_exception(error)
 
 
 def _not_stored(response):

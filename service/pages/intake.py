@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 import workers.rules
 from schemas import verification_request as request_fields
 from schemas.batches import CSV_HEADER
-from service import batches, x12_exchange
+from service import batches, words, x12_exchange
 from service.clinic import ENVIRONMENT, GOOD_FAITH_ESTIMATE_NEEDS, clinic_details
 from service.pages import presets, result_card
 from service.staff import page_requires
@@ -19,18 +19,8 @@ from workers.rules.programs import PROGRAM_NAMES
 
 blp = Blueprint("intake", __name__)
 
-DETERMINATIONS = {
-    "covered": ("Covered", "✓", "Every line is payable as things stand."),
-    "authorization_required": ("Authorization required", "!", "Payable only once a referral or prior authorization is on file."),
-    "partially_covered": ("Partially covered", "◐", "Some lines are payable, some are not."),
-    "not_covered": ("Not covered", "✕", "No line is payable by this payer."),
-    "self_pay": ("Self-pay", "$", "No insurance is billed: the patient pays; give the Good Faith Estimate."),
-    "needs_review": ("Needs review", "?", "The rules cannot decide: a person must look."),
-}
-
-
-def _pairs(values) -> list[tuple[str, str]]:
-    return [(value, value.replace("_", " ").capitalize()) for value in values]
+# The determinations' words, kept here under this name for the billing pages.
+DETERMINATIONS = words.DETERMINATIONS
 
 
 def form_choices() -> dict:
@@ -44,11 +34,10 @@ def form_choices() -> dict:
             if not carrier.get("default")  # "no policy on file" is not a carrier to pick
         ],
         "plan_types": ("PPO", "HMO", "EPO", "POS", "HDHP", "PRIME", "SELECT", "MEDICARE", "MA", "MEDI-CAL", "MEDICAID", "CHAMPVA"),
-        "relationships": _pairs(request_fields.RELATIONSHIPS),
-        "network_statuses": _pairs(request_fields.NETWORK_STATUSES),
-        "authorization_types": [("va_referral", "VA referral"), ("prior_authorization", "Prior authorization"),
-                                ("referral", "Referral (TRICARE or HMO)")],
-        "beneficiary_categories": _pairs(request_fields.BENEFICIARY_CATEGORIES),
+        "relationships": words.choices(words.RELATIONSHIPS, request_fields.RELATIONSHIPS),
+        "network_statuses": words.choices(words.NETWORK_STATUSES, request_fields.NETWORK_STATUSES),
+        "authorization_types": words.choices(words.AUTHORIZATION_TYPES, request_fields.AUTHORIZATION_TYPES),
+        "beneficiary_categories": words.choices(words.BENEFICIARY_CATEGORIES, request_fields.BENEFICIARY_CATEGORIES),
         "presets": presets.presets(),
         "fee_schedule": FEE_SCHEDULE_NAME,
     }

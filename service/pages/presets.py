@@ -7,6 +7,8 @@ PRESETS = {
     "Ketamine IV series": (6, [("96365", 1), ("96366", 1), ("J3490", 1)]),
     "Ketamine IM": (6, [("96372", 1), ("J3490", 1)]),
     "Spravato": (8, [("G2082", 1), ("J0013", 56)]),
+    # Medicare, TRICARE and VA CCN pay the esketamine within the visit code: billing J0013 too is CARC 97.
+    "Spravato, visit code alone (Medicare, TRICARE, VA)": (8, [("G2082", 1)]),
     "Psychiatric visit": (1, [("99214", 1), ("90833", 1)]),
 }
 

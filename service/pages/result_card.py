@@ -5,8 +5,7 @@ Plain functions of the API's document (and, for re-checks, the stored request): 
 them out. Words are the desk's, not the API's: no field paths, no snake_case, dates as MM/DD/YYYY.
 """
 
-import re
-
+from service.words import ASSUMED_FIGURES, plain, requirement
 from workers.rules.programs import PROGRAM_NAMES
 from workers.rules.routing import match_carrier
 
@@ -24,55 +23,11 @@ HEADLINES = {
     "self_pay": "Self-pay",
     "needs_review": "Undecided: needs review",
 }
-REQUIREMENT_NAMES = {
-    "va_referral": "VA referral",
-    "prior_authorization": "Prior authorization",
-    "medical_necessity_documentation": "Medical-necessity records",
-    "good_faith_estimate": "Good Faith Estimate",
-    "informed_consent": "Informed consent",
-    "coordination_of_benefits": "Other insurance",
-    "eligibility_confirmation": "Confirm the coverage",
-}
 # What the patient signs or is handed goes under "Collect / sign"; the rest is staff's to do now,
 # the ones that block payment first.
 TO_SIGN = ("informed_consent", "good_faith_estimate")
 DO_NOW_ORDER = ("eligibility_confirmation", "va_referral", "prior_authorization", "coordination_of_benefits",
                 "medical_necessity_documentation")
-# Request fields as the form labels them, for rule texts that name a field.
-FIELD_LABELS = {
-    "coverage.program": "the Program on the form",
-    "coverage.carrier": "the Carrier on the form",
-    "coverage.plan_type": "the Plan type on the form",
-    "coverage.member_id": "the Member ID on the form",
-    "coverage.network_status": "the Network status on the form",
-    "coverage.beneficiary_category": "the TRICARE beneficiary on the form",
-    "coverage.benefits": "the Benefits on the form",
-    "coverage.authorization": "the Authorization on the form",
-    "date_of_service": "the First date of service on the form",
-}
-_FIELD = re.compile(r"\b(?:coverage|patient)\.[a-z_.]+[a-z]|\bdate_of_service\b")
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_ISO_START = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_WORDS = {"non_covered": "not covered", "needs_review": "needs review", "self_pay": "self-pay"}
-
-
-def us_date(value) -> str:
-    """2026-12-01 (or a datetime's ISO text) as 12/01/2026; anything else as it is."""
-    if not value:
-        return "—"
-    found = _ISO_START.match(str(value))
-    return f"{found[2]}/{found[3]}/{found[1]}" if found else str(value)
-
-
-def plain(text: str | None) -> str:
-    """A rule's text in the desk's words: field paths as the form's labels, US dates, no snake_case."""
-    if not text:
-        return ""
-    text = _FIELD.sub(lambda found: FIELD_LABELS.get(found[0], "the form"), text)
-    text = _ISO_DATE.sub(lambda found: f"{found[2]}/{found[3]}/{found[1]}", text)
-    for word, words in _WORDS.items():
-        text = text.replace(word, words)
-    return text
 
 
 def _money(value) -> str:
@@ -107,16 +62,22 @@ def tell_patient(v: dict) -> list[str]:
         return [f"You pay {_money(per_session.get('patient') or 0)} per session, {_money(total.get('patient') or 0)} "
                 f"for the {series}.", "You get a Good Faith Estimate of these charges in writing."]
     said = []
-    patient = per_session.get("patient")
-    if patient is None:
+    patient, patient_total = per_session.get("patient"), total.get("patient") or 0
+    if determination == "not_covered":
+        said.append("Your plan does not pay for these services.")
+    elif patient is None:
         said.append("Your share is not known yet: we need your plan's deductible, copay or coinsurance first.")
-    elif patient == 0:
+    elif patient == 0 and not patient_total:
         said.append("You owe nothing for the covered services: no copay to collect.")
-    else:
-        said.append(f"Your share: {_money(patient)} per session, {_money(total.get('patient') or 0)} for the {series}.")
-    if estimate.get("assumed"):
-        said.append(f"That figure assumes {', '.join(estimate['assumed'])} (not given): it may change.")
-    if determination == "authorization_required":
+    elif round(patient * sessions, 2) == patient_total:
+        said.append(f"Your share: {_money(patient)} per session, {_money(patient_total)} for the {series}.")
+    else:  # the deductible (or the out-of-pocket maximum) makes the first session cost more than the rest
+        said.append(f"Your share: {_money(patient)} for the first session, {_money(patient_total)} for the {series}.")
+    if estimate.get("assumed") and determination != "not_covered":
+        figures = [ASSUMED_FIGURES.get(figure, figure.replace("_", " ")) for figure in estimate["assumed"]]
+        said.append(f"That figure counts {_listed(figures)} as $0, as nobody gave {'it' if len(figures) == 1 else 'them'}: "
+                    "it may change.")
+    if any(line.get("determination") == "authorization_required" for line in v.get("lines") or ()):
         said.append("The plan pays only once the authorization is approved: we will call you when it is.")
     non_covered = per_session.get("non_covered") or 0
     if non_covered:
@@ -125,8 +86,12 @@ def tell_patient(v: dict) -> list[str]:
     return said
 
 
+def _listed(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 def _item(kind: str, text: str) -> dict:
-    return {"kind": kind, "name": REQUIREMENT_NAMES.get(kind, kind.replace("_", " ").capitalize()), "text": plain(text)}
+    return {"kind": kind, "name": requirement(kind), "text": plain(text)}
 
 
 def do_now(v: dict) -> list[dict]:

@@ -55,7 +55,7 @@ function showProgress(batch, labels) {
   for (const [determination, count] of Object.entries(batch.by_determination).sort()) {
     const item = document.createElement("li");
     item.dataset.determination = determination;
-    item.textContent = `${labels[determination] || determination}: ${count}`;
+    item.textContent = `${labels[determination] || determination.replaceAll("_", " ")}: ${count}`;
     tallies.append(item);
   }
   if (batch.failed) {

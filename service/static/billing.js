@@ -8,7 +8,10 @@ const chart = document.getElementById("chart");
 const exportLink = document.getElementById("export-csv");
 const PER_PAGE = 25;
 const PERIOD = ["since", "until", "program"];
-const PROGRAM_COLOURS = { commercial: "#1f5fa8", va_ccn: "#1b7a4b", tricare: "#8a4baf", self_pay: "#a35a00", null: "#666" };
+const PROGRAM_COLOURS = {
+  va_ccn: "#1b7a4b", tricare: "#8a4baf", commercial: "#1f5fa8", medicare: "#0e6e78", medicare_advantage: "#5a6e0e",
+  medicaid: "#9c2f5b", champva: "#6b4a2a", self_pay: "#a35a00", null: "#666",
+};
 const SVG = "http://www.w3.org/2000/svg";
 let page = 1;
 
@@ -36,6 +39,8 @@ const usDate = (value) => {
   return found ? `${found[2]}/${found[3]}/${found[1]}` : "—";
 };
 const { programs: PROGRAMS, determinations: DETERMINATIONS } = JSON.parse(form.dataset.names);
+// A program's name as staff say it ("unrouted": the rules could not tell which program runs the card).
+const programName = (program) => PROGRAMS[program] || "Program not known";
 
 const money = (value) => (value === null || value === undefined ? "—" : `$${Number(value).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`);
 
@@ -56,7 +61,7 @@ function fillTable(items) {
     cell(row, patient.member_id);
     cell(row, patient.payer);
     cell(row, usDate(patient.date_of_service));
-    cell(row, PROGRAMS[item.program] || item.program);
+    cell(row, item.program ? programName(item.program) : "—");
     const badge = document.createElement("span");
     badge.className = `badge badge-small badge-${item.determination || item.status}`;
     badge.textContent = DETERMINATIONS[item.determination] || (item.determination || item.status).replaceAll("_", " ");
@@ -98,7 +103,7 @@ function drawChart(items) {
       segment.setAttribute("height", barHeight);
       segment.setAttribute("fill", PROGRAM_COLOURS[program] || PROGRAM_COLOURS.null);
       const title = document.createElementNS(SVG, "title");
-      title.textContent = `${program}: ${count}`;
+      title.textContent = `${programName(program)}: ${count}`;
       segment.append(title);
       svg.append(segment);
       x += segmentWidth;
@@ -116,7 +121,7 @@ function drawChart(items) {
     const entry = document.createElement("li");
     const swatch = document.createElement("span");
     swatch.className = `swatch swatch-${program}`;
-    entry.append(swatch, program.replace("_", " "));
+    entry.append(swatch, programName(program));
     legend.append(entry);
   }
   chart.replaceChildren(svg, legend);
@@ -128,7 +133,7 @@ function drawChart(items) {
     cell(row, item.carc);
     cell(row, item.description);
     cell(row, item.count, "num");
-    cell(row, Object.entries(item.programs).map(([program, count]) => `${program}: ${count}`).join(", "));
+    cell(row, Object.entries(item.programs).map(([program, count]) => `${programName(program)}: ${count}`).join(", "));
     denialTable.append(row);
   }
 }
@@ -146,7 +151,7 @@ async function load() {
   const failed = [list, reasons].find((answer) => !answer.ok);
   if (failed) {
     say("");
-    if (failed.status === 422) showErrors(form, failed.data.error.message, failed.data.error.fields, (path) => form.elements.namedItem(path));
+    if (failed.status === 422) showErrors(form, "Some filters need attention", failed.data.error.fields, (path) => form.elements.namedItem(path));
     else showProblem(form, problemText(failed));
     return;
   }

@@ -150,3 +150,18 @@ UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
 def assert_every_field_labelled(page) -> None:
     """Every input, select and textarea has a <label> with words in it."""
     assert page.evaluate(UNLABELLED) == []
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The front desk's walk-through times (tests/pages/test_walkthrough.py), as a table at the end."""
+    path = ARTIFACTS / "walkthrough.json"
+    if not path.exists() or not any("walkthrough" in report.nodeid for report in terminalreporter.stats.get("passed", [])):
+        return
+    import json
+
+    terminalreporter.section("front-desk walk-through (seconds from an empty form to knowing what to say)")
+    terminalreporter.write_line(f"{'case':<22}{'backend':<12}{'total s':>8}{'check→card s':>14}{'steps':>7}  answer")
+    for case, backends in json.loads(path.read_text()).items():
+        for backend, figures in backends.items():
+            terminalreporter.write_line(f"{case:<22}{backend:<12}{figures['seconds']:>8.2f}{figures['check_to_card_seconds']:>14.2f}"
+                                        f"{figures['steps']:>7}  {figures['determination']}")

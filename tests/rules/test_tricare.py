@@ -278,6 +278,9 @@ def test_j0013_billed_with_the_spravato_visit_bills_the_drug_twice():
     assert line_carcs(result, "J0013") == ["97"]
     assert line(result, "G2082")["determination"] == "covered"
     assert result["determination"] == "partially_covered"
+    # The drug is paid within the visit: it comes off the claim, and no patient is asked to pay it.
+    assert line(result, "J0013")["patient_responsibility"] == 0
+    assert result["estimate"]["per_session"]["non_covered"] == 0
 
 
 def test_j0013_alone_is_decided_as_the_spravato_drug():

@@ -263,7 +263,7 @@ ESTIMATE_BASES = {
     "benefits_on_file": "Cost sharing from the benefits on file: deductible first, then copay (visits) or coinsurance, capped at the out-of-pocket maximum remaining.",
     "payment_in_full": "The payer's payment is payment in full: the patient owes nothing.",
     "no_cost_share": "No cost share for this beneficiary: the payer pays the allowed amount.",
-    "unknown_benefits": "No benefits on file: the patient's share is not estimated (null), the allowed amount is shown.",
+    "unknown_benefits": "No benefits on file: the patient's share is not estimated, only the allowed amount.",
     "secondary_payer": "This payer pays second: the patient's share depends on the primary payer and is not estimated.",
     "self_pay": "Self-pay: the patient pays every charge.",
     "nothing_payable": "Nothing is payable: no cost sharing to estimate.",
@@ -273,6 +273,9 @@ PENDING = {
     AUTHORIZATION_REQUIRED: "The payer's share counts {codes} as paid: that assumes the authorization still to be obtained is granted.",
     NEEDS_REVIEW: "The payer's share counts {codes} as paid: that assumes the review the result asks for finds them payable.",
 }
+
+
+BUNDLED = "97"
 
 
 def estimate_lines(
@@ -308,7 +311,9 @@ def estimate_lines(
         else:
             line.allowed = ZERO
             line.patient = line.payer = line.series_patient = line.series_payer = ZERO
-            line.non_covered = line.charge if patient_pays_non_covered else ZERO
+            # A bundled line (CARC 97: paid within another service) comes off the claim: no patient pays it.
+            bundled = line.reasons and all(why.carc == BUNDLED for why in line.reasons)
+            line.non_covered = line.charge if patient_pays_non_covered and not bundled else ZERO
             line.series_non_covered = line.non_covered * sessions
             non_covered += line.non_covered
 

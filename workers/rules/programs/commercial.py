@@ -281,7 +281,7 @@ def cost_share_basis(evaluation: Evaluation, rules: CarrierRules) -> str:
         return "benefits_on_file"
     if not evaluation.has_payable_lines():
         return "unknown_benefits"
-    evaluation.note("No benefits given: the patient's share is not estimated (shown as null, with the allowed amount).")
+    evaluation.note("No benefits given: the patient's share is not estimated, only the allowed amount.")
     evaluation.require(
         "eligibility_confirmation",
         f"Look up the member's mental-health benefits with {rules.name if not rules.is_default else 'the payer'} "
