@@ -7,9 +7,9 @@ The run, in order (each stage says what it does on standard error as it goes):
   3. SQLite, then PostgreSQL: migrate, key, the Procfile's api and worker; wrk on a cached POST;
      sequential uncached POSTs with ?wait=10. On PostgreSQL, wrk on the ceiling (then on the ceiling
      with one durable write: the floor of a cached POST) comes right before the cached POSTs, and the
-     `noop.delay().get()` round trips (then the ones carrying a row: the floor of an uncached POST,
-     first called directly, then behind the ceiling app's POST /carry) right before the uncached ones;
-     then the 10,000-row batch
+     `noop.delay().get()` round trips (then the ones carrying a row, the floor of an uncached POST)
+     right before the uncached ones, which alternate with the same floor behind the ceiling app's
+     POST /carry (row 3c: one of each in turn, so their ratio sees the same load); then the batch
   4. PostgreSQL again with fresh processes: RSS after the first 1,000 and after 100,000 requests
 """
 
@@ -112,19 +112,23 @@ def carried_round_trips(redis_url: str, database_url: str, count: int) -> load.L
     return load.Latency(samples)
 
 
-def carried_over_http(ceiling_url: str, count: int) -> load.Latency:
-    """The floor of an uncached POST as a client sees it: POST the ceiling app's /carry (the row carried
-    through Celery, as in carried_round_trips) one request at a time over a keep-alive connection."""
+def carrier_over_http(ceiling_url: str):
+    """The floor of an uncached POST as a client sees it: a function that POSTs the ceiling app's /carry once
+    (the row carried through Celery, as in carried_round_trips) over a keep-alive connection and answers its
+    milliseconds. It is timed one call at a time between the service's uncached POSTs (`uncached_latency`), so
+    that the ratio of the two sees the same moment of a shared machine."""
     client = load.Client(ceiling_url.rstrip("/"), "no-key")
-    body, samples = bodies.cached(), []
-    for number in range(30 + count):
+    body = bodies.cached()
+
+    def carry() -> float:
         status, _, seconds = client.call("POST", "/carry", body)
         if status != 200:
             raise stack.StackError(f"the ceiling's /carry answered {status}")
-        if number >= 30:
-            samples.append(seconds * 1000)
-    client.close()
-    return load.Latency(samples)
+        return seconds * 1000
+
+    for _ in range(30):
+        carry()
+    return carry
 
 
 def post_verification(client: load.Client, body: bytes, wait: int = 10) -> tuple[int, dict, float]:
@@ -142,17 +146,20 @@ def prime(client: load.Client, body: bytes) -> None:
         raise stack.StackError("priming the cache: the second identical POST was not answered from the cache")
 
 
-def uncached_latency(client: load.Client, backend: str, count: int) -> tuple[load.Latency, int]:
-    """Client-side latency of `count` sequential POST ?wait=10 of requests never sent before; and how many were not 200."""
+def uncached_latency(client: load.Client, backend: str, count: int, alongside=None) -> tuple[load.Latency, int, load.Latency | None]:
+    """Client-side latency of `count` sequential POST ?wait=10 of requests never sent before; how many were not
+    200; and, with `alongside` (a function answering milliseconds), its timings, one call before each POST."""
     for number in range(20):
         post_verification(client, bodies.new(number, f"W{backend[0]}"))
-    samples, failures = [], 0
+    samples, failures, beside = [], 0, []
     for number in range(count):
+        if alongside is not None:
+            beside.append(alongside())
         status, document, seconds = post_verification(client, bodies.new(number, f"U{backend[0]}"))
         if status != 200 or document.get("status") != "complete" or document.get("cached"):
             failures += 1
         samples.append(seconds * 1000)
-    return load.Latency(samples), failures
+    return load.Latency(samples), failures, load.Latency(beside) if beside else None
 
 
 def wait_for_worker(database_url: str, timeout: float = 300) -> None:
@@ -194,7 +201,7 @@ def memory(processes: stack.Processes, service: stack.Service, database_url: str
 
 
 def backend_figures(processes, results, backend, database_url, redis_url, run_dir, args,
-                    before_cached=lambda: None, before_uncached=lambda: None) -> None:
+                    before_cached=lambda: None, before_uncached=lambda: None, alongside_uncached=lambda: None) -> None:
     say(f"{BACKENDS[backend]}: migrate, make a key, start the API and the worker")
     with stack.service(processes, backend, database_url, redis_url, run_dir / backend) as service:
         client = load.Client(service.base_url, service.key)
@@ -207,8 +214,13 @@ def backend_figures(processes, results, backend, database_url, redis_url, run_di
                                              processes.running[service.api], processes.running["redis"],
                                              [str(body_file), service.key])
         before_uncached()
-        say(f"  uncached POST ?wait=10: {args.uncached} sequential requests")
-        results.uncached[backend], results.uncached_failures[backend] = uncached_latency(client, backend, args.uncached)
+        alongside = alongside_uncached()
+        say(f"  uncached POST ?wait=10: {args.uncached} sequential requests"
+            + (", each after one POST /carry of the ceiling app (row 3c)" if alongside else ""))
+        results.uncached[backend], results.uncached_failures[backend], beside = uncached_latency(
+            client, backend, args.uncached, alongside)
+        if beside is not None:
+            results.celery_carry_http = beside
         if backend == "postgresql":
             say(f"  batch of {args.batch_rows:,} rows")
             wait_for_worker(database_url)
@@ -242,15 +254,14 @@ def run(args: argparse.Namespace, run_dir: Path) -> Results:
             results.ceiling_write = throughput(ceiling_url + "write", args, server, redis_server)
 
         def celery():
-            say(f"  Celery reference: {args.round_trips} sequential no-op round trips; then carrying a row, "
-                "then the same behind a bare Flask POST")
+            say(f"  Celery reference: {args.round_trips} sequential no-op round trips; then carrying a row")
             results.celery = celery_round_trips(redis_url, args.round_trips)
             results.celery_carry = carried_round_trips(redis_url, database_url, args.round_trips)
-            results.celery_carry_http = carried_over_http(ceiling_url, args.round_trips)
 
         backend_figures(processes, results, "sqlite", f"sqlite:///{run_dir / 'sqlite' / 'verifications.sqlite3'}",
                         redis_url, run_dir, args)
-        backend_figures(processes, results, "postgresql", database_url, redis_url, run_dir, args, ceiling, celery)
+        backend_figures(processes, results, "postgresql", database_url, redis_url, run_dir, args, ceiling, celery,
+                        lambda: carrier_over_http(ceiling_url))
         processes.stop("ceiling")
         processes.stop("celery-reference")
 

@@ -109,7 +109,7 @@ def main(argv=None) -> int:
             "uncached POSTs")
         spies = [record(api, args.out / "api-uncached.txt", 600, idle=True),
                  record(worker, args.out / "worker-uncached.txt", 600, idle=True)]
-        latency, _ = uncached_latency(client, "profile", args.requests)
+        latency, _, _ = uncached_latency(client, "profile", args.requests)
         for spy in spies:
             spy.send_signal(signal.SIGINT)  # py-spy writes what it has and exits
             spy.wait(60)

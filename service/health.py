@@ -41,7 +41,7 @@ def _broker_client() -> redis.Redis:
     client = current_app.extensions.get("broker_ping")
     if client is None:
         url = current_app.extensions["celery"].conf.broker_url
-        url = "unix://" + url[len("redis+socket://"):] if url.startswith("redis+socket://") else url
+        url = "unix://" + url[len("socket://"):] if url.startswith("socket://") else url
         timeout = current_app.config["BROKER_TIMEOUT_SECONDS"]
         client = current_app.extensions["broker_ping"] = redis.Redis.from_url(
             url, socket_timeout=timeout, socket_connect_timeout=timeout)

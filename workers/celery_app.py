@@ -19,8 +19,8 @@ from workers import heartbeat, request_ids, task_metrics, tasks  # noqa: F401  (
 
 
 def broker_url(redis_url: str) -> str:
-    """kombu spells a Unix-socket Redis `redis+socket://`, redis-py `unix://`."""
-    return "redis+socket://" + redis_url[len("unix://"):] if redis_url.startswith("unix://") else redis_url
+    """kombu spells a Unix-socket Redis `socket://` (workers/broker.py's SocketTransport), redis-py `unix://`."""
+    return "socket://" + redis_url[len("unix://"):] if redis_url.startswith("unix://") else redis_url
 
 
 def queues(config) -> list[Queue]:
@@ -33,11 +33,8 @@ def queues(config) -> list[Queue]:
 
 def celery_config(config) -> dict:
     timeout = config["BROKER_TIMEOUT_SECONDS"]
-    return {
+    settings = {
         "broker_url": broker_url(config["REDIS_URL"]),
-        # kombu's Redis transport, keeping one client per channel (workers/broker.py); a Unix socket's
-        # `redis+socket://` names kombu's own.
-        "broker_transport": "workers.broker:Transport",
         "broker_connection_retry_on_startup": True,
         # Longer than the longest task (its hard time limit), or Redis hands a running task to a second worker.
         "broker_transport_options": {
@@ -91,6 +88,10 @@ def celery_config(config) -> dict:
         "beat_schedule_filename": str(Path(config["DATA_DIR"]) / "celerybeat-schedule"),
         **config.get("CELERY", {}),
     }
+    # kombu's Redis transport, keeping one client per channel (workers/broker.py), over TCP or a Unix socket.
+    socket = settings["broker_url"].startswith("socket://")
+    settings.setdefault("broker_transport", f"workers.broker:{'SocketTransport' if socket else 'Transport'}")
+    return settings
 
 
 def celery_init_app(app: Flask) -> Celery:

@@ -13,7 +13,7 @@ it runs in the process, so it writes table by table in one transaction.
 """
 
 import orjson
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, text, update
 
 from service import audit, metrics
 from service.durability import commit_durably
@@ -25,7 +25,9 @@ from service.verification.row import COLUMNS, RESULT_COLUMNS, UNFINISHED, Finish
 _verifications = Verification.__table__
 _denials = VerificationDenial.__table__
 _audit = AuditEvent.__table__
-_unfinished = _verifications.c.status.in_(UNFINISHED)
+# Spelt as ORs of bound values, not IN: SQLAlchemy renders an IN list afresh on every execution (an
+# "expanding" parameter), which cost the worker's statements about 35 µs each; this compiles once.
+_unfinished = or_(*(_verifications.c.status == status for status in UNFINISHED))
 _every_column = select(*(_verifications.c[name] for name in COLUMNS))
 
 # What a statement that finishes verifications returns: a Finished per row.
