@@ -3,7 +3,6 @@ payer (when a clearinghouse is configured), its link."""
 
 from datetime import timezone
 
-import orjson
 from flask import current_app, url_for
 
 from service.errors import reject
@@ -75,11 +74,6 @@ def eligibility_check(verification) -> dict:
         "attempts": inquiry.attempts,
         "reason": inquiry.reason,
     }
-
-
-def document_json(verification: Row) -> bytes:
-    """`document()` serialized."""
-    return orjson.dumps(document(verification))
 
 
 def _head(verification) -> dict:

@@ -69,7 +69,7 @@ def test_an_end_to_end_run_logs_no_patient_identifier(logged_stack, keys, caplog
                                                    "coverage.member_id": BAD_MEMBER_ID}), headers=intake, timeout=30)
     failed = http.post(url, params={"wait": 10}, json=body(patient, **{"coverage.member_id": FAILING_MEMBER_ID}),
                        headers=intake, timeout=30)
-    monkeypatch.setattr(document, "document_json", lambda verification: 1 / 0 if verification else patient)
+    monkeypatch.setattr(document, "document", lambda verification: 1 / 0 if verification else patient)
     broken = http.post(url, json=patient, headers=intake, timeout=30)
 
     assert (done.status_code, cached.json()["cached"], invalid.status_code) == (200, True, 422)

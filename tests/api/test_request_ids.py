@@ -33,7 +33,7 @@ def log_lines(app):
 @pytest.mark.parametrize("log_format", ["json", "text"])
 def test_a_log_line_carries_the_id_of_the_request_that_caused_it(client, auth, log_lines, monkeypatch, log_format):
     stream = log_lines(log_format)
-    monkeypatch.setattr(document, "document_json", lambda verification: 1 / 0)
+    monkeypatch.setattr(document, "document", lambda verification: 1 / 0)
 
     answer = client.post("/api/v1/verifications", json=body(), headers={**auth(), "X-Request-ID": "intake-desk-000123"})
 
