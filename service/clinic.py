@@ -6,7 +6,7 @@ from the environment (BV_CLINIC_*). Every reader asks `clinic_details()`, so the
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from flask import current_app, g, has_request_context, request
 
@@ -55,6 +55,11 @@ def clinic_details() -> ClinicDetails:
     return g.clinic_details
 
 
+def _utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes, which were stored as UTC."""
+    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
+
+
 def _details(row: ClinicSettings | None) -> ClinicDetails:
     values, sources = {}, []
     for field, setting in ENVIRONMENT.items():
@@ -62,7 +67,7 @@ def _details(row: ClinicSettings | None) -> ClinicDetails:
         configured = (current_app.config.get(setting) or "").strip()
         values[field] = stored or configured
         sources.append((field, "settings" if stored else "environment" if configured else "unset"))
-    return ClinicDetails(**values, sources=tuple(sources), updated_at=row.updated_at if row else None)
+    return ClinicDetails(**values, sources=tuple(sources), updated_at=_utc(row.updated_at) if row else None)
 
 
 def stored_settings() -> dict[str, str | None]:
