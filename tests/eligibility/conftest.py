@@ -20,7 +20,6 @@ from service.extensions import db
 from service.models import EligibilityInquiry
 from tests.conftest import another_app, delete_keys, serving
 from tests.faults.private_services import worker_process
-from tests.pages.conftest import browser, console_server, page  # noqa: F401  (the console's browser fixtures)
 from tests.rules.builders import make_request
 
 SLOW_SECONDS = 4.0

@@ -5,13 +5,13 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.eligibility.conftest import configure, patient_request
+from tests.eligibility.conftest import clearinghouse, configure, fake, patient_request  # noqa: F401  (the fake's fixtures)
 from tests.pages.conftest import assert_accessible, sign_in
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("clearinghouse")]
 
 
-def test_check_with_payer_shows_progress_then_the_payers_answer(app, clearinghouse, live_server, auth, page, staff):
+def test_check_with_payer_shows_progress_then_the_payers_answer(app, live_server, auth, page, staff):
     # Saved while no clearinghouse is configured: nobody has asked the payer yet.
     saved = configure(app, "", CLEARINGHOUSE={}, ELIGIBILITY_MAX_TIMEOUT_SECONDS=10.0)
     created = requests.post(f"{live_server}/api/v1/verifications", params={"wait": 10},
