@@ -60,8 +60,8 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
-        group_commit.init_app(app, db.engine, store.write_new,
-                              single_statement=db.engine.dialect.name == "postgresql")
+        group_commit.init_app(app, db.engine, store.write_new, single_statement=db.engine.dialect.name == "postgresql",
+                              lanes=app.config["GROUP_COMMIT_LANES"])
     body_memo.init_app(app)
     cache.init_app(app)
 

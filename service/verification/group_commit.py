@@ -2,15 +2,17 @@
 
 A request thread hands `write()` what it must save (a new verification with its denial reasons and
 audit event) and returns once it is committed, as if it had committed it itself. Whichever thread
-finds no write under way leads: it takes every request's items queued so far, writes them with the
+finds a lane free leads: it takes every request's items queued so far, writes them with the
 group's write function (on PostgreSQL, one statement for the whole group) and commits once; then
-the first thread that queued meanwhile leads the next group. Under load a group holds several
+the first thread that queued meanwhile leads the next group in that lane. Under load a group holds several
 requests, so each pays a fraction of the round trips, of the statement overhead and of the commit's
 flush to disk; alone, a request pays what it would have paid on its own (no background thread, no
 hand-off), and where the write is one statement (`single_statement`), not even a BEGIN or COMMIT.
-Since only one leader writes at a time, a process's leaders share one connection to PostgreSQL,
-held from the first write on: a group does not check one out of the pool and back (a third of the
-write's CPU). A connection error drops it, and the next group connects afresh.
+On PostgreSQL up to `lanes` groups are written at once (GROUP_COMMIT_LANES), each by its own leader:
+one group waiting for its commit's flush to disk then does not hold up the requests that arrive
+meanwhile, and PostgreSQL flushes concurrent commits together. Each lane keeps its connection from
+one group to the next instead of checking one out of the pool and back (a third of the write's CPU);
+a connection error drops it, and the next group connects afresh.
 
 A group that fails on a constraint (an Idempotency-Key used twice at once) is written again request
 by request, so only the request that broke it gets the error.
@@ -30,27 +32,31 @@ WriteAll = Callable[[Connection, list], None]
 
 
 class _Write:
-    __slots__ = ("item", "ready", "leads", "error")
+    __slots__ = ("item", "ready", "group", "error")
 
     def __init__(self, item):
         self.item = item
         self.ready = threading.Event()
-        self.leads = False
+        # Set when this write leads: the group it writes (itself first).
+        self.group: list[_Write] | None = None
         self.error: BaseException | None = None
 
 
 class GroupCommit:
-    def __init__(self, engine: Engine, write_all: WriteAll, *, single_statement: bool = False):
+    def __init__(self, engine: Engine, write_all: WriteAll, *, single_statement: bool = False, lanes: int = 1):
         self._engine = engine
         self._write_all = write_all
         # `write_all` writes a whole group in one statement (PostgreSQL): atomic as it is, so no BEGIN or COMMIT.
         self._single_statement = single_statement
+        # How many groups may be written at once (each on its own connection): one for SQLite, which has
+        # one writer anyway.
+        self._lanes = lanes if single_statement else 1
         self._lock = threading.Lock()
         self._queued: list[_Write] = []
-        self._leading = False
-        # The leaders' connection (single_statement only), and the process that opened it.
-        self._connection: Connection | None = None
-        self._connection_pid = 0
+        self._leaders = 0
+        # The leaders' connections not in use (single_statement only), and the process that opened them.
+        self._connections: list[Connection] = []
+        self._connections_pid = os.getpid()
         # Connections a parent process held when it forked: the child never uses them, nor lets them be
         # collected (closing one would end the parent's session).
         self._inherited: list[Connection] = []
@@ -60,28 +66,28 @@ class GroupCommit:
         mine = _Write(item)
         with self._lock:
             self._queued.append(mine)
-            leads = mine.leads = not self._leading
-            self._leading = True
-        if not leads:
-            mine.ready.wait()
-        if mine.leads:
-            self._lead()
+            if self._leaders < self._lanes:
+                self._leaders += 1
+                mine.group, self._queued = self._queued, []
+        if mine.group is None:
+            mine.ready.wait()  # until its group is written, or it is handed the next group to write
+        if mine.group is not None:
+            self._lead(mine.group)
         if mine.error is not None:
             raise mine.error
 
-    def _lead(self) -> None:
-        with self._lock:
-            group, self._queued = self._queued, []
+    def _lead(self, group: list[_Write]) -> None:
         try:
             self._commit(group)
         finally:
             with self._lock:
                 if self._queued:
+                    # The first to queue leads the next group, with everything queued meanwhile.
                     successor = self._queued[0]
-                    successor.leads = True
+                    successor.group, self._queued = self._queued, []
                     successor.ready.set()
                 else:
-                    self._leading = False
+                    self._leaders -= 1
 
     def _commit(self, group: list[_Write]) -> None:
         try:
@@ -101,44 +107,41 @@ class GroupCommit:
                 write.error = error
         finally:
             for write in group:
-                write.leads = False
+                write.group = None
                 write.ready.set()
 
     def _insert(self, items: list) -> None:
-        if self._single_statement:
-            connection = self._held()
-            try:
+        if not self._single_statement:
+            with self._engine.begin() as connection:
                 self._write_all(connection, items)
-            except IntegrityError:
-                raise  # the statement failed, the connection is fine
-            except Exception:
-                self._drop()
-                raise
             return
-        with self._engine.begin() as connection:
+        connection = self._connection()
+        try:
             self._write_all(connection, items)
-
-    def _held(self) -> Connection:
-        """The leaders' autocommit connection (only a leader calls this, so one thread at a time)."""
-        if self._connection is not None and self._connection_pid != os.getpid():
-            self._inherited.append(self._connection)
-            self._connection = None
-        if self._connection is None:
-            self._connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            self._connection_pid = os.getpid()
-        return self._connection
-
-    def _drop(self) -> None:
-        """Forget a connection that failed (the database went away, say), so the next group connects again."""
-        connection, self._connection = self._connection, None
-        if connection is not None:
+        except IntegrityError:
+            self._connections.append(connection)  # the statement failed, the connection is fine
+            raise
+        except Exception:
+            # The database went away, say: this connection is not used again; the next group connects afresh.
             with contextlib.suppress(Exception):
                 connection.invalidate()
                 connection.close()
+            raise
+        self._connections.append(connection)
+
+    def _connection(self) -> Connection:
+        """A leader's autocommit connection: one not in use, else a new one (there are at most `lanes`)."""
+        if self._connections_pid != os.getpid():
+            self._inherited.extend(self._connections)
+            self._connections, self._connections_pid = [], os.getpid()
+        try:
+            return self._connections.pop()
+        except IndexError:
+            return self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
-def init_app(app: Flask, engine: Engine, write_all: WriteAll, *, single_statement: bool = False) -> None:
-    app.extensions["group_commit"] = GroupCommit(engine, write_all, single_statement=single_statement)
+def init_app(app: Flask, engine: Engine, write_all: WriteAll, *, single_statement: bool = False, lanes: int = 1) -> None:
+    app.extensions["group_commit"] = GroupCommit(engine, write_all, single_statement=single_statement, lanes=lanes)
 
 
 def write(item) -> None:

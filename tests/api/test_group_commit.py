@@ -129,7 +129,7 @@ def test_a_lost_database_connection_fails_one_write_and_the_next_connects_again(
 
     first = create("771100331")
     with app.app_context():
-        held = app.extensions["group_commit"]._connection.connection.driver_connection
+        held, = (connection.connection.driver_connection for connection in app.extensions["group_commit"]._connections)
         db.session.execute(select(func.pg_terminate_backend(held.info.backend_pid)))
         db.session.commit()
 
@@ -142,3 +142,35 @@ def test_a_lost_database_connection_fails_one_write_and_the_next_connects_again(
     with app.app_context():
         saved = {str(id_) for id_ in db.session.scalars(select(Verification.id))}
     assert saved == {answer.json["id"] for answer in (first, *after)}
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_with_two_lanes_a_group_waiting_on_the_database_does_not_hold_up_the_next(app, clean_verifications):
+    with app.app_context():
+        committer = GroupCommit(db.engine, write_new, single_statement=True, lanes=2)
+        slow, quick = _verification(), _verification()
+    release, first = threading.Event(), threading.Event()
+    insert = committer._insert
+
+    def held(items):
+        if not first.is_set():
+            first.set()
+            release.wait(10)
+        insert(items)
+
+    committer._insert = held
+    slow_writer = threading.Thread(target=committer.write, args=((slow, ()),))
+    slow_writer.start()
+    assert first.wait(10)
+    started = time.monotonic()
+    committer.write((quick, ()))
+    quick_seconds = time.monotonic() - started
+    with app.app_context():
+        saved_meanwhile = set(db.session.scalars(select(Verification.id)))
+        db.session.rollback()
+    release.set()
+    slow_writer.join(10)
+
+    assert quick_seconds < 5 and saved_meanwhile == {quick.id}
+    with app.app_context():
+        assert set(db.session.scalars(select(Verification.id))) == {slow.id, quick.id}
