@@ -10,9 +10,10 @@ flush to disk; alone, a request pays what it would have paid on its own (no back
 hand-off), and where the write is one statement (`single_statement`), not even a BEGIN or COMMIT.
 On PostgreSQL up to `lanes` groups are written at once (GROUP_COMMIT_LANES), each by its own leader:
 one group waiting for its commit's flush to disk then does not hold up the requests that arrive
-meanwhile, and PostgreSQL flushes concurrent commits together. Each lane keeps its connection from
-one group to the next instead of checking one out of the pool and back (a third of the write's CPU);
-a connection error drops it, and the next group connects afresh.
+meanwhile, and PostgreSQL flushes concurrent commits together (SQLite has one writer: one lane).
+Each lane keeps its connection from one group to the next instead of checking one out of the pool
+and back (a third of the write's CPU on PostgreSQL, a fifth on SQLite); a connection error drops
+it, and the next group connects afresh.
 
 A group that fails on a constraint (an Idempotency-Key used twice at once) is written again request
 by request, so only the request that broke it gets the error.
@@ -54,7 +55,7 @@ class GroupCommit:
         self._lock = threading.Lock()
         self._queued: list[_Write] = []
         self._leaders = 0
-        # The leaders' connections not in use (single_statement only), and the process that opened them.
+        # The leaders' connections not in use, and the process that opened them.
         self._connections: list[Connection] = []
         self._connections_pid = os.getpid()
         # Connections a parent process held when it forked: the child never uses them, nor lets them be
@@ -111,13 +112,13 @@ class GroupCommit:
                 write.ready.set()
 
     def _insert(self, items: list) -> None:
-        if not self._single_statement:
-            with self._engine.begin() as connection:
-                self._write_all(connection, items)
-            return
         connection = self._connection()
         try:
-            self._write_all(connection, items)
+            if self._single_statement:
+                self._write_all(connection, items)
+            else:
+                with connection.begin():
+                    self._write_all(connection, items)
         except IntegrityError:
             self._connections.append(connection)  # the statement failed, the connection is fine
             raise
@@ -137,7 +138,8 @@ class GroupCommit:
         try:
             return self._connections.pop()
         except IndexError:
-            return self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            connection = self._engine.connect()
+            return connection.execution_options(isolation_level="AUTOCOMMIT") if self._single_statement else connection
 
 
 def init_app(app: Flask, engine: Engine, write_all: WriteAll, *, single_statement: bool = False, lanes: int = 1) -> None:

@@ -76,6 +76,10 @@ SELECT created_at, 'create', id, api_key_id, staff_user_id FROM verification
 """
 
 
+# SQLite's: made once, not per group (building and keying a statement cost as much as running it).
+_INSERT_VERIFICATIONS, _INSERT_DENIALS, _INSERT_AUDIT = insert(_verifications), insert(_denials), insert(_audit)
+
+
 def _as_json(values) -> str:
     """JSON of rows for json_populate_recordset: UUIDs and timestamps as text, JSON columns as objects."""
     return orjson.dumps(values).decode()
@@ -96,10 +100,10 @@ def write_new(connection: Connection, items: list[tuple[Row, list[dict]]]) -> No
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(_INSERT_NEW, {"rows": _as_json(rows), "denials": _as_json(reasons)})
         return
-    connection.execute(insert(_verifications), rows)
+    connection.execute(_INSERT_VERIFICATIONS, rows)
     if reasons:
-        connection.execute(insert(_denials), reasons)
-    connection.execute(insert(_audit), [
+        connection.execute(_INSERT_DENIALS, reasons)
+    connection.execute(_INSERT_AUDIT, [
         {"at": row["created_at"], "action": "create", "verification_id": row["id"], "api_key_id": row["api_key_id"],
          "staff_user_id": row["staff_user_id"]} for row in rows])
 
