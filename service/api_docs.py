@@ -18,19 +18,35 @@ from service.errors import error_response, fields_of
 class JsonObjectParser(FlaskParser):
     """A body must be a JSON object sent as JSON: anything else is a 400, before any field is checked.
 
-    A route's body schema marked `memoize` (see `Blueprint.arguments`) validates each distinct body
-    once: the same bytes again get the same `Validated` result without running the schema.
+    A route's schema marked `memoize` (see `Blueprint.arguments`) is run less: as a JSON body, each
+    distinct body is validated once (the same bytes again get the same `Validated` result); in the
+    query string or the headers, a request that sends none of its fields (the usual case: no `?wait=`,
+    no Idempotency-Key) gets the defaults loaded by the first such request.
     """
 
     def parse(self, argmap, req=None, *, location=None, **kwargs):
-        if not getattr(argmap, "memoize_bodies", False) or (location or self.location) != "json":
+        location = location or self.location
+        if not getattr(argmap, "memoized", False):
             return super().parse(argmap, req, location=location, **kwargs)
         req = req or self.get_default_request()
+        if location in ("query", "headers"):
+            return self._defaults_unless_sent(argmap, req, location, **kwargs)
+        if location != "json":
+            return super().parse(argmap, req, location=location, **kwargs)
         key = body_memo.key(argmap, req.get_data(cache=True))
         if (validated := body_memo.memo().get(key)) is None:
             validated = body_memo.Validated(super().parse(argmap, req, location=location, **kwargs))
             body_memo.memo().put(key, validated)
         return validated
+
+    def _defaults_unless_sent(self, schema, req, location, **kwargs) -> dict:
+        sent = bool(req.query_string) if location == "query" else any(
+            (field.data_key or name) in req.headers for name, field in schema.load_fields.items())
+        if sent:
+            return super().parse(schema, req, location=location, **kwargs)
+        if (defaults := getattr(schema, "loaded_when_absent", None)) is None:
+            defaults = schema.loaded_when_absent = super().parse(schema, req, location=location, **kwargs)
+        return dict(defaults)
 
     def load_json(self, req, schema):
         if not is_json_request(req):
@@ -46,12 +62,13 @@ class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = JsonObjectParser()
 
     def arguments(self, schema, *args, memoize=False, **kwargs):
-        """As flask-smorest's; `memoize=True` on a JSON body whose loaded form is only read (JsonObjectParser)."""
+        """As flask-smorest's; `memoize=True` on a JSON body whose loaded form is only read, or on query or header
+        parameters whose defaults do not change (JsonObjectParser)."""
         # One instance per route, made once: given a class, webargs builds an instance (and every nested
         # schema in it) on each request, which was a fifth of a cached POST's time.
         schema = schema() if isinstance(schema, type) else schema
         if memoize:
-            schema.memoize_bodies = True
+            schema.memoized = True
         return super().arguments(schema, *args, **kwargs)
 
 

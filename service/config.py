@@ -135,6 +135,8 @@ def from_environment(environ=None) -> dict:
             "hide_parameters": True, "pool_recycle": 3600, "json_serializer": _json_text, "json_deserializer": orjson.loads,
             "pool_size": _int(environ, "BV_DB_POOL_SIZE", _int(environ, "BV_THREADS", 16)), "max_overflow": 4,
         },
+        # Groups of new verifications each server process writes to PostgreSQL at once (service/verification/group_commit.py).
+        "GROUP_COMMIT_LANES": _int(environ, "BV_GROUP_COMMIT_LANES", 2),
         # How long each process trusts what it last read of an API key (seconds): a revocation made in another
         # process takes effect within this time; in the revoking process, at once.
         "KEY_CACHE_SECONDS": float(environ.get("BV_KEY_CACHE_SECONDS") or 5.0),

@@ -1,4 +1,4 @@
-"""Requests per API key and minute, by the key's role (fixed windows of the `limits` library, counted in Redis).
+"""Requests per API key and minute, by the key's role (fixed windows, counted in Redis by one script).
 
 A staff user signed in to the console is counted like a key, by their role. A request with
 neither is counted by client address, under the anonymous limit, so guessing keys (or staff
@@ -9,9 +9,12 @@ Password guessing is slowed per account as well (`SignInFailures`): a few failed
 then each further one makes that account wait longer, whichever addresses the attempts come from; the
 per-address limit stays generous, so one office behind one address is not locked out by one person's typos.
 
-One check per request, before the view: `limits` directly, rather than flask-limiter, whose
-per-request machinery (limits re-resolved and re-parsed on every call) cost as much as the rest of
-answering a cached verification's rate check.
+One check per request, before the view, and one Redis command: a script that counts the request
+and, past the limit, answers the seconds left in the window; sent on the request thread's own
+connection (`redis_store.thread_client`). flask-limiter's per-request machinery (limits re-resolved
+and re-parsed on every call) cost as much as the rest of answering a cached verification, and the
+`limits` library's Redis storage (its own pool, a second command for the window's end) most of what
+remained; `limits` still counts in memory while Redis is down.
 """
 
 import logging
@@ -24,31 +27,39 @@ import sqlalchemy.exc
 from flask import Flask, current_app, request
 from limits import RateLimitItem, parse
 from limits.errors import StorageError
-from limits.storage import MemoryStorage, storage_from_string
+from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
 
 from service import auth, staff
 from service.errors import error_response
+from service.extensions import redis_store
 from service.signing import sign
 
 log = logging.getLogger(__name__)
 UNAVAILABLE = (redis.exceptions.RedisError, StorageError)
 # After Redis fails, counters stay in memory this long before Redis is tried again.
 RETRY_REDIS_SECONDS = 5.0
-
-
-def redis_storage_uri(redis_url: str) -> str:
-    """limits spells a Unix-socket Redis `redis+unix://`, redis-py `unix://`."""
-    return "redis+unix://" + redis_url[len("unix://"):] if redis_url.startswith("unix://") else redis_url
+# KEYS: the counter. ARGV: the window's seconds, the requests it allows. Counts one request; answers -1 while
+# within the limit, else the seconds until the window ends. The window starts at its first request.
+_HIT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+if count <= tonumber(ARGV[2]) then return -1 end
+local left = redis.call('TTL', KEYS[1])
+if left < 0 then
+    redis.call('EXPIRE', KEYS[1], ARGV[1])
+    left = tonumber(ARGV[1])
+end
+return left
+"""
 
 
 class RateLimits:
     """Fixed-window counters in Redis, or in this process's memory while Redis is unavailable."""
 
-    def __init__(self, redis_url: str, key_prefix: str):
-        storage = storage_from_string(redis_storage_uri(redis_url), key_prefix=key_prefix,
-                                      socket_connect_timeout=1, socket_timeout=1)
-        self._redis = FixedWindowRateLimiter(storage)
+    def __init__(self, redis_client, key_prefix: str):
+        self._hit = redis_client.register_script(_HIT)
+        self._key_prefix = key_prefix
         self._memory = FixedWindowRateLimiter(MemoryStorage())
         self._redis_after = 0.0
         self._items: dict[str, RateLimitItem] = {}
@@ -59,23 +70,18 @@ class RateLimits:
         until the window resets."""
         if (item := self._items.get(limit)) is None:
             item = self._items[limit] = parse(limit)
-        counter = self._memory
         if time.monotonic() >= self._redis_after:
             try:
-                if self._redis.hit(item, who):
-                    return None
-                counter = self._redis
+                left = self._hit(keys=[self._key_prefix + item.key_for(who)], args=[item.get_expiry(), item.amount],
+                                 client=redis_store.thread_client())
+                return None if left < 0 else max(1, left)
             except UNAVAILABLE as error:
                 log.warning("rate limit counters unavailable in Redis (%s): counting in memory", type(error).__name__)
                 with self._lock:
                     self._redis_after = time.monotonic() + RETRY_REDIS_SECONDS
-        if counter is self._memory and self._memory.hit(item, who):
+        if self._memory.hit(item, who):
             return None
-        try:
-            reset_at = counter.get_window_stats(item, who).reset_time
-        except UNAVAILABLE:
-            reset_at = time.time() + item.get_expiry()  # the store just went away: a whole window is a safe answer
-        return max(1, int(reset_at - time.time()))
+        return max(1, int(self._memory.get_window_stats(item, who).reset_time - time.time()))
 
 
 class SignInFailures:
@@ -199,7 +205,7 @@ def init_app(app: Flask) -> RateLimits:
         except ValueError as error:
             raise ValueError(f"BV_RATE_LIMIT_{role} must read like 300/minute: {error}") from None
     # One set of counters per app (like the Celery app): the tests run apps on different Redis servers side by side.
-    limits = RateLimits(app.config["REDIS_URL"], app.config["REDIS_KEY_PREFIX"] + "ratelimit")
+    limits = RateLimits(app.extensions["redis"], app.config["REDIS_KEY_PREFIX"] + "ratelimit:")
     app.extensions["rate_limits"] = limits
     app.extensions["sign_in_failures"] = SignInFailures(
         app.extensions["redis"], app.config["REDIS_KEY_PREFIX"] + "signin:", app.config["LOGIN_FREE_FAILURES"],

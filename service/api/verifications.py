@@ -25,8 +25,8 @@ blp = Blueprint(
 
 @blp.route("", methods=["POST"])
 @requires("intake")
-@blp.arguments(IdempotencyHeaderSchema, location="headers", as_kwargs=True)
-@blp.arguments(CreateQuerySchema, location="query", as_kwargs=True)
+@blp.arguments(IdempotencyHeaderSchema, location="headers", as_kwargs=True, memoize=True)
+@blp.arguments(CreateQuerySchema, location="query", as_kwargs=True, memoize=True)
 @blp.arguments(VerificationRequestSchema, memoize=True)
 @blp.response(200, VerificationSchema, description="Finished: from the cache, an identical earlier request, or within `wait`.")
 @blp.alt_response(202, schema=QueuedVerificationSchema, description="Accepted; poll the Location. With a clearinghouse "

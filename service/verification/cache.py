@@ -110,7 +110,8 @@ def look_up(fingerprint: str, claim_for=None) -> Lookup:
     that verification: CLAIMED when no identical request holds it, HELD when one does."""
     keys = [redis_store.key("result", fingerprint), redis_store.key("inflight", fingerprint)]
     try:
-        answer = _extension("look_up")(keys=keys, args=[str(claim_for or ""), INFLIGHT_SECONDS])
+        answer = _extension("look_up")(keys=keys, args=[str(claim_for or ""), INFLIGHT_SECONDS],
+                                       client=redis_store.thread_client())
     except UNAVAILABLE as error:
         log.warning("cache unavailable (%s): look-up skipped", type(error).__name__)
         return Lookup(Outcome.UNAVAILABLE)

@@ -118,3 +118,60 @@ def test_a_row_that_leaves_a_column_out_or_names_another_cannot_be_built(app):
         verification_row.Row(**columns)
     with pytest.raises(TypeError, match="colour"):
         verification_row.new({}, **columns, colour="red")
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_lost_database_connection_fails_one_write_and_the_next_connects_again(app, client, auth, clean_verifications):
+    # PostgreSQL's leaders keep one connection between groups; when the server ends it, the group written on
+    # it gets the error (a 503, nothing claimed saved) and the next group opens another.
+    def create(member_id):
+        return client.post("/api/v1/verifications", json=body(**{"coverage.member_id": member_id}), headers=auth())
+
+    first = create("771100331")
+    with app.app_context():
+        # The connection the next group is written on (the last one a lane put back).
+        held = app.extensions["group_commit"]._connections[-1].connection.driver_connection
+        db.session.execute(select(func.pg_terminate_backend(held.info.backend_pid)))
+        db.session.commit()
+
+    lost = create("771100332")
+    after = [create("771100333"), create("771100334")]
+
+    assert first.status_code in (200, 202)
+    assert lost.status_code == 503 and lost.json["error"]["code"] == "unavailable"
+    assert [answer.status_code in (200, 202) for answer in after] == [True, True]
+    with app.app_context():
+        saved = {str(id_) for id_ in db.session.scalars(select(Verification.id))}
+    assert saved == {answer.json["id"] for answer in (first, *after)}
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_with_two_lanes_a_group_waiting_on_the_database_does_not_hold_up_the_next(app, clean_verifications):
+    with app.app_context():
+        committer = GroupCommit(db.engine, write_new, single_statement=True, lanes=2)
+        slow, quick = _verification(), _verification()
+    release, first = threading.Event(), threading.Event()
+    insert = committer._insert
+
+    def held(items):
+        if not first.is_set():
+            first.set()
+            release.wait(10)
+        insert(items)
+
+    committer._insert = held
+    slow_writer = threading.Thread(target=committer.write, args=((slow, ()),))
+    slow_writer.start()
+    assert first.wait(10)
+    started = time.monotonic()
+    committer.write((quick, ()))
+    quick_seconds = time.monotonic() - started
+    with app.app_context():
+        saved_meanwhile = set(db.session.scalars(select(Verification.id)))
+        db.session.rollback()
+    release.set()
+    slow_writer.join(10)
+
+    assert quick_seconds < 5 and saved_meanwhile == {quick.id}
+    with app.app_context():
+        assert set(db.session.scalars(select(Verification.id))) == {slow.id, quick.id}
