@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from service.clearinghouse_fake import STEDI_PATH
 from service.extensions import db
 from tests.eligibility.conftest import (
     CountingFake,
@@ -21,6 +22,7 @@ from tests.eligibility.conftest import (
     separate_stack,
     settled,
 )
+from workers.clearinghouse.settings import FAKE_API_KEY
 
 pytestmark = pytest.mark.e2e
 
@@ -249,3 +251,20 @@ def test_a_callback_hears_the_answer_then_the_payers_update(app, clearinghouse, 
     updated = json.loads(receiver.received[1][1])
     assert updated["eligibility_status"] == "confirmed_271"
     assert updated["eligibility_check"]["status"] == "answered"
+
+
+@pytest.mark.parametrize("member_id, coverage", [(ACTIVE, "active"), ("BVINACTIVE", "inactive")])
+def test_stedis_raw_x12_wire_feeds_the_rules_as_the_core_wire_does(app, clearinghouse, live_server, auth, http,
+                                                                   member_id, coverage):
+    app.config["CLEARINGHOUSE"] = {"BV_CLEARINGHOUSE": "stedi", "BV_CLEARINGHOUSE_URL": clearinghouse.url + STEDI_PATH,
+                                   "BV_CLEARINGHOUSE_API_KEY": FAKE_API_KEY}
+    sends = clearinghouse.sends
+    answer = create(http, live_server, auth, patient_request(member_id), wait=15)
+
+    assert answer.status_code == 200, answer.json().get("eligibility_check")
+    result = answer.json()
+    assert result["eligibility_check"]["summary"]["coverage"] == coverage
+    assert (result["eligibility_status"] == "confirmed_271") is (coverage == "active")
+    assert clearinghouse.sends == sends + 1
+    [inquiry] = inquiries_of(app, result["id"])
+    assert (inquiry.status, inquiry.adapter) == ("answered", "stedi")
