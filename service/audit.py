@@ -7,7 +7,8 @@ filters), the API key or staff user, and the client's address. The event is comm
 response leaves: if it cannot be written, the caller gets a 503, not the data. A test walks the URL
 map: every endpoint is in PATIENT_DATA, RECORDED_WITH_THE_ROW or NO_PATIENT_DATA.
 
-Creating a verification is recorded with its row instead (service/verification/store.py), changing the
+Creating a verification is recorded with its row instead (service/verification/store.py), with the endpoint
+and address as the hook records them; changing the
 clinic's settings with the settings (service/clinic.py, action "settings"), and an
 Idempotency-Key replay as a read where it is answered (service/verification/accept.py). Events are kept
 when retention purges the verifications they name.
@@ -15,10 +16,11 @@ when retention purges the verifications they name.
 
 import logging
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 import sqlalchemy.exc
-from flask import Flask, Response, request
+from flask import Flask, Response, has_request_context, request
 
 from service import auth
 from service.errors import error_response
@@ -80,6 +82,20 @@ class Actor:
     staff_user_id: int | None = None
 
 
+class Origin(NamedTuple):
+    """Where an action came from: the endpoint and the client's address (None outside a request)."""
+
+    endpoint: str | None = None
+    remote_addr: str | None = None
+
+
+NO_ORIGIN = Origin()
+
+
+def current_origin() -> Origin:
+    return Origin(request.endpoint, request.remote_addr) if has_request_context() else NO_ORIGIN
+
+
 def current_actor() -> Actor:
     """The caller of this request, as the auth checks left it."""
     return Actor(**auth.principal())
@@ -87,9 +103,10 @@ def current_actor() -> Actor:
 
 def add(action: str, verification_ids, actor: Actor | None = None) -> None:
     actor = actor or current_actor()
+    origin = current_origin()
     db.session.add_all(
         AuditEvent(action=action, verification_id=verification_id, api_key_id=actor.api_key_id,
-                   staff_user_id=actor.staff_user_id)
+                   staff_user_id=actor.staff_user_id, endpoint=origin.endpoint, remote_addr=origin.remote_addr)
         for verification_id in verification_ids
     )
 

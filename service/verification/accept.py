@@ -144,7 +144,7 @@ def _submitted(request: dict, *, api_key_id, staff_user_id, idempotency_key, wai
     new = new._replace(dispatched_at=None if found.outcome is Outcome.UNAVAILABLE else utcnow())
     claimed = found.outcome is Outcome.CLAIMED
     try:
-        store.save_new(new, [])
+        store.save_new(new, [], audit.current_origin())
     except IntegrityError:
         # Another call with the same Idempotency-Key committed first: answer with its verification.
         if claimed:
@@ -174,7 +174,7 @@ def _answered_from_cache(new: Row, cached: cache.Cached, api_key_id, wait, asks_
     columns, denials = _cached_columns(cached)
     new = new._replace(**columns, completed_at=new.created_at)
     try:
-        store.save_new(new, denials)
+        store.save_new(new, denials, audit.current_origin())
     except IntegrityError:
         return _waited(_by_idempotency_key(api_key_id, new.idempotency_key, new.request_digest), wait)
     metrics.check_finished(columns, cached=True)

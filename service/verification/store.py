@@ -73,8 +73,10 @@ WITH verification AS (
     SELECT verification_id, carc, rarc, description
     FROM json_populate_recordset(NULL::verification_denials, CAST(%(denials)s AS json))
 )
-INSERT INTO audit_events (at, action, verification_id, api_key_id, staff_user_id)
-SELECT created_at, 'create', id, api_key_id, staff_user_id FROM verification
+INSERT INTO audit_events (at, action, verification_id, api_key_id, staff_user_id, endpoint, remote_addr)
+SELECT v.created_at, 'create', v.id, v.api_key_id, v.staff_user_id, o.endpoint, o.remote_addr
+FROM verification v
+LEFT JOIN json_populate_recordset(NULL::audit_events, CAST(%(origins)s AS json)) o ON o.verification_id = v.id
 """
 
 
@@ -87,27 +89,30 @@ def _as_json(values) -> str:
     return orjson.dumps(values).decode()
 
 
-def save_new(row: Row, denials: list[dict]) -> None:
-    """Save a new verification with its denial reasons and "create" event, committed (with whatever
-    other requests' rows the group commit writes with it) when this returns."""
-    group_commit.write((row, denials))
+def save_new(row: Row, denials: list[dict], origin: audit.Origin = audit.NO_ORIGIN) -> None:
+    """Save a new verification with its denial reasons and "create" event (from `origin`'s endpoint and
+    address), committed (with whatever other requests' rows the group commit writes with it) when this returns."""
+    group_commit.write((row, denials, origin))
 
 
-def write_new(connection: Connection, items: list[tuple[Row, list[dict]]]) -> None:
+def write_new(connection: Connection, items: list[tuple[Row, list[dict], audit.Origin]]) -> None:
     """The group commit's write: new verifications, each with its denial reasons (dicts of carc, rarc,
     description), and the "create" audit event of each."""
-    rows = [row._asdict() for row, _ in items]
-    reasons = [reason | {"verification_id": row["id"]} for row, (_, row_reasons) in zip(rows, items, strict=True)
+    rows = [row._asdict() for row, _, _ in items]
+    reasons = [reason | {"verification_id": row["id"]} for row, (_, row_reasons, _) in zip(rows, items, strict=True)
                for reason in row_reasons]
+    origins = [{"verification_id": row["id"], **origin._asdict()} for row, (_, _, origin) in zip(rows, items, strict=True)]
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(_INSERT_NEW, {"rows": _as_json(rows), "denials": _as_json(reasons)})
+        connection.exec_driver_sql(_INSERT_NEW, {"rows": _as_json(rows), "denials": _as_json(reasons),
+                                                 "origins": _as_json(origins)})
         return
     connection.execute(_INSERT_VERIFICATIONS, rows)
     if reasons:
         connection.execute(_INSERT_DENIALS, reasons)
     connection.execute(_INSERT_AUDIT, [
         {"at": row["created_at"], "action": "create", "verification_id": row["id"], "api_key_id": row["api_key_id"],
-         "staff_user_id": row["staff_user_id"]} for row in rows])
+         "staff_user_id": row["staff_user_id"], "endpoint": origin["endpoint"], "remote_addr": origin["remote_addr"]}
+        for row, origin in zip(rows, origins, strict=True)])
 
 
 def save_many(rows: list[Row], denials: list[dict]) -> None:

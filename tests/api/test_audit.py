@@ -52,6 +52,20 @@ def test_a_cache_hit_and_an_idempotent_replay_are_recorded_too(app, client, keys
                            ("create", hit["id"], intake)]
 
 
+def test_every_create_event_says_where_it_came_from(app, client, auth, celery_worker):
+    payload = body(**{"coverage.member_id": "AUD-3"})
+    address = {"REMOTE_ADDR": "198.51.100.7"}
+    queued = client.post("/api/v1/verifications?wait=10", json=payload, headers=auth("intake"), environ_base=address).json
+    cached = client.post("/api/v1/verifications", json=payload, headers=auth("intake"), environ_base=address).json
+
+    with app.app_context():
+        found = {str(event.verification_id): (event.action, event.endpoint, event.remote_addr)
+                 for event in db.session.scalars(select(AuditEvent))}
+    assert cached["cached"] is True
+    assert found == {queued["id"]: ("create", "verifications.create", "198.51.100.7"),
+                     cached["id"]: ("create", "verifications.create", "198.51.100.7")}
+
+
 def test_refused_and_unknown_reads_leave_no_event(app, client, auth):
     client.get("/api/v1/verifications/00000000-0000-4000-8000-000000000000", headers=auth("intake"))
     client.get("/api/v1/verifications", headers=auth("intake"))

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from schemas.verification_request import VerificationRequestSchema
+from service import audit
 from service.extensions import db
 from service.models import AuditEvent, Verification
 from service.verification import row as verification_row
@@ -77,7 +78,7 @@ def test_a_conflict_in_a_group_fails_only_its_own_request(app, held_group, clean
 
     def write(name, row):
         try:
-            committer.write((row, ()))
+            committer.write((row, (), audit.NO_ORIGIN))
             outcomes[name] = "saved"
         except IntegrityError:
             outcomes[name] = "conflict"
@@ -160,11 +161,11 @@ def test_with_two_lanes_a_group_waiting_on_the_database_does_not_hold_up_the_nex
         insert(items)
 
     committer._insert = held
-    slow_writer = threading.Thread(target=committer.write, args=((slow, ()),))
+    slow_writer = threading.Thread(target=committer.write, args=((slow, (), audit.NO_ORIGIN),))
     slow_writer.start()
     assert first.wait(10)
     started = time.monotonic()
-    committer.write((quick, ()))
+    committer.write((quick, (), audit.NO_ORIGIN))
     quick_seconds = time.monotonic() - started
     with app.app_context():
         saved_meanwhile = set(db.session.scalars(select(Verification.id)))
