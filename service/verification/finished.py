@@ -27,28 +27,23 @@ def followed_up(done) -> None:
 
 def verifications_finished(verification_ids) -> None:
     """Schedule a delivery for each of these finished verifications that has a callback_url."""
-    asked = db.session.execute(
-        select(Verification.id, Verification.callback_url, Verification.api_key_id, Verification.staff_user_id).where(
-            Verification.id.in_(list(verification_ids)), Verification.callback_url.is_not(None)
-        )
-    ).all()
-    _schedule([
-        WebhookDelivery(event="verification.completed", verification_id=row.id, url=row.callback_url,
-                        api_key_id=row.api_key_id, staff_user_id=row.staff_user_id)
-        for row in asked
-    ])
+    _schedule_verifications("verification.completed", verification_ids)
 
 
 def verifications_updated(verification_ids) -> None:
     """Schedule a "verification.updated" delivery for each of these verifications that has a callback_url: a
     completed verification whose eligibility check with the payer has settled (its result may have changed)."""
+    _schedule_verifications("verification.updated", verification_ids)
+
+
+def _schedule_verifications(event: str, verification_ids) -> None:
     asked = db.session.execute(
         select(Verification.id, Verification.callback_url, Verification.api_key_id, Verification.staff_user_id).where(
             Verification.id.in_(list(verification_ids)), Verification.callback_url.is_not(None)
         )
     ).all()
     _schedule([
-        WebhookDelivery(event="verification.updated", verification_id=row.id, url=row.callback_url,
+        WebhookDelivery(event=event, verification_id=row.id, url=row.callback_url,
                         api_key_id=row.api_key_id, staff_user_id=row.staff_user_id)
         for row in asked
     ])
