@@ -134,15 +134,16 @@ def celery_worker(app):
 
 
 @contextmanager
-def serving(app):
-    """`app` behind a real HTTP server on a free loopback port, for as long as the block runs."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+def serving(app, port: int = 0):
+    """`app` behind a real HTTP server on loopback (`port`, else a free one), for as long as the block runs."""
+    server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
+        server.server_close()
         thread.join(5)
 
 

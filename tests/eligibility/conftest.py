@@ -13,7 +13,6 @@ from datetime import date, timedelta
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from service.clearinghouse_fake import create_app as fake_clearinghouse_app
 from service.extensions import db
@@ -51,18 +50,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@contextmanager
 def fake_on(port: int, fake: CountingFake):
     """The fake clearinghouse listening on `port` for as long as the block runs."""
-    server = make_server("127.0.0.1", port, fake, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    return serving(fake, port)
 
 
 @pytest.fixture(scope="session")
