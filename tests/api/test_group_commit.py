@@ -55,17 +55,23 @@ def held_group(app):
     are committed together as one group."""
     with app.app_context():
         committer = GroupCommit(db.engine, write_new, single_statement=db.engine.dialect.name == "postgresql")
+    first, release = hold_first_write(committer)
+    return committer, first, release
+
+
+def hold_first_write(committer: GroupCommit) -> tuple[threading.Event, threading.Event]:
+    """Make the committer's first write set `first` and wait until `release` is set; the rest go through."""
     release, first = threading.Event(), threading.Event()
     insert = committer._insert
 
-    def held(groups):
+    def held(items):
         if not first.is_set():
             first.set()
             release.wait(10)
-        insert(groups)
+        insert(items)
 
     committer._insert = held
-    return committer, first, release
+    return first, release
 
 
 def test_a_conflict_in_a_group_fails_only_its_own_request(app, held_group, clean_verifications):
@@ -151,16 +157,7 @@ def test_with_two_lanes_a_group_waiting_on_the_database_does_not_hold_up_the_nex
     with app.app_context():
         committer = GroupCommit(db.engine, write_new, single_statement=True, lanes=2)
         slow, quick = _verification(), _verification()
-    release, first = threading.Event(), threading.Event()
-    insert = committer._insert
-
-    def held(items):
-        if not first.is_set():
-            first.set()
-            release.wait(10)
-        insert(items)
-
-    committer._insert = held
+    first, release = hold_first_write(committer)
     slow_writer = threading.Thread(target=committer.write, args=((slow, (), audit.NO_ORIGIN),))
     slow_writer.start()
     assert first.wait(10)
