@@ -5,6 +5,7 @@ from datetime import timezone
 
 from flask import current_app, url_for
 
+from service import x12_exchange
 from service.errors import reject
 from service.verification import inquiries, store
 from service.verification.row import Row
@@ -31,7 +32,6 @@ def document(verification) -> dict:
     return doc
 
 
-FIGURES = ("deductible", "deductible_met", "copay", "coinsurance_percent", "out_of_pocket_max", "out_of_pocket_met")
 CHECK_STATUS = {"queued": "pending", "sent": "pending", "retry_scheduled": "pending", "answered": "answered",
                 "failed": "failed"}
 
@@ -56,7 +56,7 @@ def eligibility_check(verification) -> dict:
             "plan_type": (found.get("plan") or {}).get("plan_type"),
             "plan_begin": (found.get("plan") or {}).get("begin"),
             "plan_end": (found.get("plan") or {}).get("end"),
-            **{name: (figures.get(name) or {}).get("value") for name in FIGURES},
+            **{name: (figures.get(name) or {}).get("value") for name in x12_exchange.FIGURES},
             "messages": found.get("messages") or [],
         }
     failure = None
