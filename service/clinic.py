@@ -8,9 +8,9 @@ from the environment (BV_CLINIC_*). Every reader asks `clinic_details()`, so the
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from flask import current_app, g, has_request_context, request
+from flask import current_app, g
 
-from service.audit import Actor, current_actor
+from service.audit import Actor, current_actor, current_origin
 from service.extensions import db
 from service.models import AuditEvent, ClinicSettings, utcnow
 
@@ -87,21 +87,13 @@ def save(settings: dict[str, str | None], actor: Actor | None = None) -> ClinicD
     for field in ENVIRONMENT:
         setattr(row, field, settings.get(field))
     row.updated_at = utcnow()
-    actor = actor or current_actor()
-    db.session.add(AuditEvent(action="settings", endpoint=_endpoint(), query=f"changed={','.join(changed)}"[:500],
-                              remote_addr=_remote_addr(), api_key_id=actor.api_key_id,
+    actor, origin = actor or current_actor(), current_origin()
+    db.session.add(AuditEvent(action="settings", endpoint=origin.endpoint, query=f"changed={','.join(changed)}"[:500],
+                              remote_addr=origin.remote_addr, api_key_id=actor.api_key_id,
                               staff_user_id=actor.staff_user_id))
     db.session.commit()
     g.pop("clinic_details", None)
     return clinic_details()
-
-
-def _endpoint() -> str | None:
-    return request.endpoint if has_request_context() else None
-
-
-def _remote_addr() -> str | None:
-    return request.remote_addr if has_request_context() else None
 
 
 def described(details: ClinicDetails) -> dict:
