@@ -16,6 +16,7 @@ The run, in order (each stage says what it does on standard error as it goes):
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import shutil
 import signal
@@ -56,6 +57,8 @@ def options(argv=None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the run's directory (logs of every process)")
     parser.add_argument("--cached-only", action="store_true",
                         help="only rows 1, 1b and 2 (the cached path, both databases): about a minute at the defaults")
+    parser.add_argument("--uncached-only", action="store_true",
+                        help="only rows 3, 3b, 3c and 4 (the uncached path, both databases)")
     return parser.parse_args(argv)
 
 
@@ -90,7 +93,7 @@ def celery_round_trips(redis_url: str, count: int) -> load.Latency:
         started = time.perf_counter()
         noop.delay().get(timeout=10)
         samples.append((time.perf_counter() - started) * 1000)
-    app.close()
+    _close(app)
     return load.Latency(samples)
 
 
@@ -110,8 +113,15 @@ def carried_round_trips(redis_url: str, database_url: str, count: int) -> load.L
             carry.delay(str(row_id)).get(timeout=10)
             if number >= 30:
                 samples.append((time.perf_counter() - started) * 1000)
-    app.close()
+    _close(app)
     return load.Latency(samples)
+
+
+def _close(app) -> None:
+    # Results still held in reference cycles would unsubscribe when collected at exit, with Redis gone by then:
+    # Celery retries that for minutes.
+    gc.collect()
+    app.close()
 
 
 def carrier_over_http(ceiling_url: str):
@@ -210,11 +220,12 @@ def backend_figures(processes, results, backend, database_url, redis_url, run_di
         body_file = run_dir / "cached.json"
         body_file.write_bytes(bodies.cached())
         prime(client, bodies.cached())
-        before_cached()
-        say(f"  cached POST: wrk {args.warmup:g} s + {args.seconds:g} s")
-        results.cached[backend] = throughput(service.base_url + "/api/v1/verifications", args,
-                                             processes.running[service.api], processes.running["redis"],
-                                             [str(body_file), service.key])
+        if not args.uncached_only:
+            before_cached()
+            say(f"  cached POST: wrk {args.warmup:g} s + {args.seconds:g} s")
+            results.cached[backend] = throughput(service.base_url + "/api/v1/verifications", args,
+                                                 processes.running[service.api], processes.running["redis"],
+                                                 [str(body_file), service.key])
         if args.cached_only:
             client.close()
             return
@@ -226,7 +237,7 @@ def backend_figures(processes, results, backend, database_url, redis_url, run_di
             client, backend, args.uncached, alongside)
         if beside is not None:
             results.celery_carry_http = beside
-        if backend == "postgresql":
+        if backend == "postgresql" and not args.uncached_only:
             say(f"  batch of {args.batch_rows:,} rows")
             wait_for_worker(database_url)
             results.batch = batch.measure(client, args.batch_rows)
@@ -235,7 +246,7 @@ def backend_figures(processes, results, backend, database_url, redis_url, run_di
 
 def run(args: argparse.Namespace, run_dir: Path) -> Results:
     results = Results()
-    if not args.cached_only:
+    if not (args.cached_only or args.uncached_only):
         say("rules: bench/rules.py measure() for each program")
         results.rules_us = rules.measure()
     with ExitStack() as running:
@@ -266,11 +277,12 @@ def run(args: argparse.Namespace, run_dir: Path) -> Results:
 
         backend_figures(processes, results, "sqlite", f"sqlite:///{run_dir / 'sqlite' / 'verifications.sqlite3'}",
                         redis_url, run_dir, args)
-        backend_figures(processes, results, "postgresql", database_url, redis_url, run_dir, args, ceiling, celery,
+        backend_figures(processes, results, "postgresql", database_url, redis_url, run_dir, args,
+                        (lambda: None) if args.uncached_only else ceiling, celery,
                         lambda: carrier_over_http(ceiling_url))
         processes.stop("ceiling")
         processes.stop("celery-reference")
-        if args.cached_only:
+        if args.cached_only or args.uncached_only:
             return results
 
         say(f"memory: fresh PostgreSQL API and worker; {args.memory_first:,} then {args.memory_last:,} requests "
