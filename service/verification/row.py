@@ -8,6 +8,7 @@ one-statement INSERT of a group of rows needs (a column left out there is NULL, 
 import uuid
 from typing import NamedTuple
 
+from service.ids import uuid7
 from service.models import Verification, utcnow
 
 _table = Verification.__table__
@@ -35,7 +36,7 @@ def new(request_columns: dict, **columns) -> Row:
     """A new, queued verification of a request: `request_columns` are those the request fills
     (`accept.request_columns`), `columns` any other this one sets (who asked, its batch)."""
     return Row(**{
-        "id": uuid.uuid4(),
+        "id": uuid7(),
         "status": "queued",
         "created_at": utcnow(),
         "completed_at": None,
