@@ -12,8 +12,11 @@ underneath, unchanged.
 
 SQLite checkpoints the WAL into the database (with an fsync) inside the COMMIT that crosses the
 threshold, so that commit, and every writer queued behind it, waited on the disk. Instead, a thread
-of each process checkpoints every second without blocking writers (PASSIVE), and a commit does it
+of each process checkpoints five times a second without blocking writers (PASSIVE), and a commit does it
 only past a threshold ten times SQLite's default, as a safety net for processes without the thread.
+Every 0.2 s rather than every second: under a cached load each checkpoint then copies and flushes
+about 2,000 pages instead of up to 10,000 (10–70 ms of disk work), and a writer appending to the WAL
+meanwhile is held up for less; `sqlite_cached_p99_ms` read 25–32 ms against 35–53.
 """
 
 import fcntl
@@ -22,7 +25,7 @@ import sqlite3
 import threading
 import time
 
-CHECKPOINT_SECONDS = 1.0
+CHECKPOINT_SECONDS = 0.2
 # WAL pages after which a committing connection checkpoints after all (SQLite's default is 1,000).
 AUTOCHECKPOINT_PAGES = 10_000
 _checkpointers: set[tuple[int, str]] = set()
