@@ -44,10 +44,22 @@ webhooks = Counter("bv_webhook_deliveries", "Webhook delivery attempts, by outco
                    "gave_up (out of attempts), refused (the URL is no longer allowed).", ("outcome",))
 
 
+# Each series' child by its labels, as `labels()` made it: bounded (methods × URL rules × statuses), and a
+# look-up here is a dict's where `labels()` checks and converts its values again on every request.
+_children: dict = {}
+
+
+def _child(metric, *labels):
+    key = (metric, labels)
+    if (child := _children.get(key)) is None:
+        child = _children[key] = metric.labels(*labels)
+    return child
+
+
 def check_finished(result: dict, *, cached: bool, count: int = 1) -> None:
     """Count `count` verifications finished with this result."""
     if count:
-        checks.labels(str(result.get("program")), str(result.get("determination")), "true" if cached else "false").inc(count)
+        _child(checks, str(result.get("program")), str(result.get("determination")), "true" if cached else "false").inc(count)
 
 
 def init_app(app: Flask) -> None:
@@ -61,13 +73,18 @@ def _start_timer() -> None:
     g.metrics_started = time.perf_counter()
 
 
+def cache_lookup(outcome: str) -> None:
+    _child(cache_lookups, outcome).inc()
+
+
 def _count(response: Response) -> Response:
     started = g.get("metrics_started")
     method = request.method if request.method in METHODS else "other"
-    route = request.url_rule.rule if request.url_rule is not None else "unmatched"
-    http_requests.labels(method, route, str(response.status_code)).inc()
+    rule = request.url_rule
+    route = rule.rule if rule is not None else "unmatched"
+    _child(http_requests, method, route, response.status_code).inc()
     if started is not None:
-        http_latency.labels(method, route).observe(time.perf_counter() - started)
+        _child(http_latency, method, route).observe(time.perf_counter() - started)
     return response
 
 

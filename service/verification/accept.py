@@ -137,7 +137,7 @@ def _submitted(request: dict, *, api_key_id, staff_user_id, idempotency_key, wai
     new = new._replace(idempotency_key=idempotency)
 
     found = cache.look_up(new.fingerprint, claim_for=new.id)
-    metrics.cache_lookups.labels(found.outcome.name.lower()).inc()
+    metrics.cache_lookup(found.outcome.name.lower())
     if found.outcome is Outcome.CACHED:
         return _answered_from_cache(new, found.cached, api_key_id, wait, asks_payer)
     # Queued (the sweep queues it if no task is coming: Redis is down).
