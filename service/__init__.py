@@ -10,6 +10,7 @@ from sqlalchemy import event
 from service import logs, request_ids, sqlite_writes
 from service.config import from_environment
 from service.redis_store import UNAVAILABLE as REDIS_UNAVAILABLE
+from service.sessions import CookieSessions
 
 
 class ServiceFlask(Flask):
@@ -34,6 +35,7 @@ class ServiceFlask(Flask):
 
 def create_app(config: dict | None = None) -> Flask:
     app = ServiceFlask(__name__)
+    app.session_interface = CookieSessions()
     app.config.from_mapping(from_environment())
     if config:
         app.config.from_mapping(config)
