@@ -44,7 +44,7 @@ def run_many(verification_ids) -> None:
     # (its claim fails while ours is held); one saved before is finished below with the rest.
     cache.put_many(serialized)
     completed_at = utcnow()
-    finished = store.finish_all(results, cached=False, completed_at=completed_at)
+    finished = store.finish_all(results, cached=False, completed_at=completed_at, serialized=serialized)
     if failed:
         finished += store.fail_all(failed, EVALUATION_FAILED, completed_at)
     announcements = {fingerprint: announcement("complete", completed_at, result_json=serialized[fingerprint])

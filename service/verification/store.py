@@ -13,14 +13,14 @@ it runs in the process, so it writes table by table in one transaction.
 """
 
 import orjson
-from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
 
 from service import audit, metrics
 from service.durability import commit_durably
 from service.extensions import db
 from service.models import AuditEvent, Batch, Verification, VerificationDenial, utcnow
 from service.verification import group_commit
-from service.verification.row import COLUMNS, RESULT_COLUMNS, UNFINISHED, Finished, Row, denial_rows, result_columns
+from service.verification.row import COLUMNS, UNFINISHED, Finished, Row, denial_rows, result_columns
 
 _verifications = Verification.__table__
 _denials = VerificationDenial.__table__
@@ -32,11 +32,6 @@ _every_column = select(*(_verifications.c[name] for name in COLUMNS))
 
 # What a statement that finishes verifications returns: a Finished per row.
 FINISHED_COLUMNS = (_verifications.c.id, _verifications.c.callback_url, _verifications.c.batch_id)
-
-
-def _typed(names):
-    """Bind parameters typed like their verifications columns (UUIDs, JSON, timestamps convert as in the ORM)."""
-    return [bindparam(name, type_=_verifications.c[name].type) for name in names]
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -148,30 +143,44 @@ _MARK_RUNNING = _marking_running(_verifications.c.id.in_(bindparam("ids", expand
 _MARK_ONE_RUNNING = _marking_running(_verifications.c.id == bindparam("one_id"))
 
 
+# PostgreSQL's, for one verification (a POST's task): sent as the driver's own SQL, like _INSERT_NEW. psycopg
+# hands back the UUID and the parsed request itself (the engine gave it orjson for JSON columns).
+_MARK_ONE_RUNNING_PG = """
+UPDATE verifications SET status = 'running', attempts = attempts + 1
+WHERE id = %(id)s AND status IN ('queued', 'running')
+RETURNING id, fingerprint, request
+"""
+
+
 def mark_running(verification_ids: list) -> list:
     """Mark these verifications running (those still queued or running), counting the attempt; (id,
     fingerprint, request) of each. Committed at once, so a request that kills its worker every time runs
     out of attempts; one statement, so in autocommit mode it costs one round trip."""
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         if len(verification_ids) == 1:
+            if connection.dialect.name == "postgresql":
+                return connection.exec_driver_sql(_MARK_ONE_RUNNING_PG, {"id": verification_ids[0]}).all()
             return connection.execute(_MARK_ONE_RUNNING, {"one_id": verification_ids[0]}).all()
         return connection.execute(_MARK_RUNNING, {"ids": verification_ids}).all()
 
 
-_FINISH = text("""
+# Sent as the driver's own SQL: the result arrives already serialized (the worker made its JSON once, for the
+# cache and the announcement too), so nothing in it is for SQLAlchemy to compile or convert.
+_FINISH = """
 WITH finished AS (
     UPDATE verifications
-    SET status = :status, completed_at = :completed_at, cached = :cached, result = :result, program = :program,
-        determination = :determination, rule_module = :rule_module, rule_version = :rule_version
-    WHERE fingerprint = :fingerprint AND status IN ('queued', 'running')
+    SET status = %(status)s, completed_at = %(completed_at)s, cached = %(cached)s, result = CAST(%(result)s AS json),
+        program = %(program)s, determination = %(determination)s, rule_module = %(rule_module)s,
+        rule_version = %(rule_version)s
+    WHERE fingerprint = %(fingerprint)s AND status IN ('queued', 'running')
     RETURNING id, callback_url, batch_id
 ), denials AS (
     INSERT INTO verification_denials (verification_id, carc, rarc, description)
     SELECT finished.id, reason.carc, reason.rarc, reason.description
-    FROM finished CROSS JOIN json_to_recordset(CAST(:denials AS json)) AS reason(carc text, rarc text, description text)
+    FROM finished CROSS JOIN json_to_recordset(CAST(%(denials)s AS json)) AS reason(carc text, rarc text, description text)
 )
 SELECT id, callback_url, batch_id FROM finished
-""").bindparams(*_typed(RESULT_COLUMNS))
+"""
 
 _FINISH_SQLITE = (
     update(_verifications)
@@ -180,13 +189,17 @@ _FINISH_SQLITE = (
 )
 
 
-def finish(connection: Connection, fingerprint: str, columns: dict, denials: list[dict]) -> list[Finished]:
+def finish(connection: Connection, fingerprint: str, columns: dict, denials: list[dict],
+           result_json: bytes | None = None) -> list[Finished]:
     """Give every queued or running verification of `fingerprint` the result `columns` (RESULT_COLUMNS)
-    and its denial reasons; the verifications it moved. Only the statement that moves a row out of
-    queued/running writes it, so each is finished exactly once."""
+    and its denial reasons; the verifications it moved. `result_json` is the result already serialized, if
+    the caller has it. Only the statement that moves a row out of queued/running writes it, so each is
+    finished exactly once."""
     if connection.dialect.name == "postgresql":
-        moved = connection.execute(
-            _FINISH, {**columns, "fingerprint": fingerprint, "denials": orjson.dumps(denials).decode()}).all()
+        serialized = result_json if result_json is not None else orjson.dumps(columns["result"])
+        moved = connection.exec_driver_sql(_FINISH, {
+            **columns, "result": serialized.decode(), "fingerprint": fingerprint,
+            "denials": orjson.dumps(denials).decode()}).all()
         return [Finished(*row) for row in moved]
     moved = connection.execute(_FINISH_SQLITE, {**columns, "finishing": fingerprint}).all()
     reasons = [reason | {"verification_id": row.id} for row in moved for reason in denials]
@@ -195,16 +208,19 @@ def finish(connection: Connection, fingerprint: str, columns: dict, denials: lis
     return [Finished(*row) for row in moved]
 
 
-def finish_all(results: dict[str, dict], *, cached: bool, completed_at=None) -> list[Finished]:
+def finish_all(results: dict[str, dict], *, cached: bool, completed_at=None,
+               serialized: dict[str, bytes] | None = None) -> list[Finished]:
     """Finish every saved, unfinished verification of these fingerprints with its result (and its denial
-    reasons), each exactly once; the verifications finished. One request's rows are one statement on
-    PostgreSQL, committed on its own; more, one transaction."""
+    reasons), each exactly once; the verifications finished. `serialized` holds results already made JSON,
+    by fingerprint. One request's rows are one statement on PostgreSQL, committed on its own; more, one
+    transaction."""
     single = len(results) == 1 and db.engine.dialect.name == "postgresql"
     finished = []
+    serialized = serialized or {}
     with (db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") if single else db.engine.begin()) as connection:
         for fingerprint, result in results.items():
             rows = finish(connection, fingerprint, result_columns(result, cached=cached, completed_at=completed_at),
-                          denial_rows(result))
+                          denial_rows(result), serialized.get(fingerprint))
             metrics.check_finished(result, cached=cached, count=len(rows))
             finished += rows
     return finished
