@@ -12,6 +12,8 @@ SQLAlchemy to run, and in autocommit mode no BEGIN or COMMIT. SQLite has no data
 it runs in the process, so it writes table by table in one transaction.
 """
 
+import functools
+
 import orjson
 from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
 
@@ -75,8 +77,29 @@ LEFT JOIN json_populate_recordset(NULL::audit_events, CAST(%(origins)s AS json))
 """
 
 
-# SQLite's: made once, not per group (building and keying a statement cost as much as running it).
-_INSERT_VERIFICATIONS, _INSERT_DENIALS, _INSERT_AUDIT = insert(_verifications), insert(_denials), insert(_audit)
+class _DriverInsert:
+    """SQLite's INSERT of a table's `names` as the driver's own SQL, each value converted by the bind processor
+    SQLAlchemy itself gives its column on this dialect (UUIDs to hex, timestamps to SQLite's text, JSON through
+    the engine's serializer): made once per dialect, so a group's parameters are all ready before its first
+    statement takes the database's write lock (service/sqlite_writes.py), and none is converted while it is held."""
+
+    def __init__(self, table, names: tuple[str, ...], dialect):
+        self.sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+        self._converters = [(name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names]
+
+    def parameters(self, rows: list[dict]) -> list[tuple]:
+        return [tuple(row[name] if convert is None else convert(row[name]) for name, convert in self._converters)
+                for row in rows]
+
+
+_DENIAL_COLUMNS = ("verification_id", "carc", "rarc", "description")
+_AUDIT_COLUMNS = ("at", "action", "verification_id", "api_key_id", "staff_user_id", "endpoint", "remote_addr")
+
+
+@functools.cache
+def _sqlite_inserts(dialect) -> tuple[_DriverInsert, _DriverInsert, _DriverInsert]:
+    return (_DriverInsert(_verifications, COLUMNS, dialect), _DriverInsert(_denials, _DENIAL_COLUMNS, dialect),
+            _DriverInsert(_audit, _AUDIT_COLUMNS, dialect))
 
 
 def _as_json(values) -> str:
@@ -101,13 +124,16 @@ def write_new(connection: Connection, items: list[tuple[Row, list[dict], audit.O
         connection.exec_driver_sql(_INSERT_NEW, {"rows": _as_json(rows), "denials": _as_json(reasons),
                                                  "origins": _as_json(origins)})
         return
-    connection.execute(_INSERT_VERIFICATIONS, rows)
+    verifications, denials, events = _sqlite_inserts(connection.dialect)
+    statements = [(verifications.sql, verifications.parameters(rows))]
     if reasons:
-        connection.execute(_INSERT_DENIALS, reasons)
-    connection.execute(_INSERT_AUDIT, [
+        statements.append((denials.sql, denials.parameters(reasons)))
+    statements.append((events.sql, events.parameters([
         {"at": row["created_at"], "action": "create", "verification_id": row["id"], "api_key_id": row["api_key_id"],
          "staff_user_id": row["staff_user_id"], "endpoint": origin["endpoint"], "remote_addr": origin["remote_addr"]}
-        for row, origin in zip(rows, origins, strict=True)])
+        for row, origin in zip(rows, origins, strict=True)])))
+    for sql, parameters in statements:
+        connection.exec_driver_sql(sql, parameters)
 
 
 def save_many(rows: list[Row], denials: list[dict]) -> None:
