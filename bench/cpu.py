@@ -54,3 +54,15 @@ class Meter:
     def per_request(self, count: int) -> dict[str, float]:
         after = _snapshot(self.server_pgid, self.redis_pgid)
         return {who: (after[who] - self.before[who]) * 1000 / count for who in WHO} if count else {}
+
+
+def group_seconds(pgids: dict[str, int]) -> dict[str, float]:
+    """CPU seconds so far of each named process group, and of every PostgreSQL process (under "PostgreSQL")."""
+    names = {pgid: name for name, pgid in pgids.items()}
+    spent = dict.fromkeys([*pgids, "PostgreSQL"], 0.0)
+    for command, pgid, seconds in _processes():
+        if pgid in names:
+            spent[names[pgid]] += seconds
+        elif command.startswith("postgres"):
+            spent["PostgreSQL"] += seconds
+    return spent

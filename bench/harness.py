@@ -33,7 +33,7 @@ import psycopg
 import redis
 
 from bench import batch, bodies, cpu, load, rules, stack
-from bench.report import BACKENDS, Memory, Results, render, render_cpu, summary
+from bench.report import BACKENDS, Memory, Results, render, render_cpu, render_uncached_cpu, summary
 
 STARTED = time.monotonic()
 
@@ -158,11 +158,13 @@ def prime(client: load.Client, body: bytes) -> None:
         raise stack.StackError("priming the cache: the second identical POST was not answered from the cache")
 
 
-def uncached_latency(client: load.Client, backend: str, count: int, alongside=None) -> tuple[load.Latency, int, load.Latency | None]:
+def uncached_latency(client: load.Client, backend: str, count: int, alongside=None,
+                     after_warmup=lambda: None) -> tuple[load.Latency, int, load.Latency | None]:
     """Client-side latency of `count` sequential POST ?wait=10 of requests never sent before; how many were not
     200; and, with `alongside` (a function answering milliseconds), its timings, one call before each POST."""
     for number in range(20):
         post_verification(client, bodies.new(number, f"W{backend[0]}"))
+    after_warmup()
     samples, failures, beside = [], 0, []
     for number in range(count):
         if alongside is not None:
@@ -233,8 +235,17 @@ def backend_figures(processes, results, backend, database_url, redis_url, run_di
         alongside = alongside_uncached()
         say(f"  uncached POST ?wait=10: {args.uncached} sequential requests"
             + (", each after one POST /carry of the ceiling app (row 3c)" if alongside else ""))
+        groups = {"API": processes.running[service.api].pid, "worker": processes.running[service.worker].pid,
+                  "Redis": processes.running["redis"].pid}
+        if alongside:
+            groups |= {"ceiling": processes.running["ceiling"].pid,
+                       "reference worker": processes.running["celery-reference"].pid}
+        before = {}
         results.uncached[backend], results.uncached_failures[backend], beside = uncached_latency(
-            client, backend, args.uncached, alongside)
+            client, backend, args.uncached, alongside, after_warmup=lambda: before.update(cpu.group_seconds(groups)))
+        if alongside:
+            after = cpu.group_seconds(groups)
+            results.uncached_cpu_ms = {name: (after[name] - before[name]) * 1000 / args.uncached for name in after}
         if beside is not None:
             results.celery_carry_http = beside
         if backend == "postgresql" and not args.uncached_only:
@@ -318,6 +329,9 @@ def main(argv=None) -> int:
     if cpu_table := render_cpu(results):
         print()
         print(cpu_table)
+        print()
+    if uncached_cpu := render_uncached_cpu(results):
+        print(uncached_cpu)
         print()
     print(summary(results), flush=True)
     return 0

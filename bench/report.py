@@ -51,6 +51,8 @@ class Results:
     cached: dict[str, Throughput] = field(default_factory=dict)
     uncached: dict[str, Latency] = field(default_factory=dict)
     uncached_failures: dict[str, int] = field(default_factory=dict)
+    # Rows 3c and 4 on PostgreSQL, interleaved: ms of CPU per request of each process group, and of PostgreSQL.
+    uncached_cpu_ms: dict[str, float] = field(default_factory=dict)
     batch: BatchResult | None = None
     memory: Memory | None = None
 
@@ -203,6 +205,16 @@ def render_cpu(results: Results) -> str:
         lines.append(f"Every row keeps the {os.cpu_count()} cores busy, so req/s ≈ cores ÷ total: "
                      f"{CACHED_FLOOR_TARGET}× 1b's req/s leaves a cached POST {budget:.3f} ms in all.")
     return "\n".join(lines)
+
+
+def render_uncached_cpu(results: Results) -> str:
+    cpu = results.uncached_cpu_ms
+    if not cpu:
+        return ""
+    return ("ms of CPU per request while rows 3c and 4 (PostgreSQL) alternate: "
+            f"row 3c's Flask view {cpu['ceiling']:.2f} and reference worker {cpu['reference worker']:.2f}; "
+            f"row 4's API {cpu['API']:.2f} and worker {cpu['worker']:.2f}; "
+            f"PostgreSQL {cpu['PostgreSQL']:.2f} and Redis {cpu['Redis']:.2f} for one of each together.")
 
 
 def summary(results: Results) -> str:
