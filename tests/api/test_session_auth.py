@@ -277,3 +277,12 @@ def test_the_wait_doubles_and_a_success_forgets_the_failures(app, monkeypatch):
     time.sleep(1.1)
     assert sign_in(client, login).status_code == 302
     assert sign_in(app.test_client(), (login[0], "wrong")).status_code == 401, "the success started the count again"
+
+
+def test_an_api_call_with_a_key_gets_no_cookie_and_a_page_still_starts_a_session(client, auth):
+    answer = client.post("/api/v1/verifications", json=body(), headers=auth())
+    assert answer.status_code in (200, 202)
+    assert "Set-Cookie" not in answer.headers and "Cookie" not in answer.headers.get("Vary", "")
+
+    login = client.get("/login")
+    assert login.status_code == 200 and "bv_session=" in login.headers["Set-Cookie"]
