@@ -84,7 +84,8 @@ class _DriverInsert:
     statement takes the database's write lock (service/sqlite_writes.py), and none is converted while it is held."""
 
     def __init__(self, table, names: tuple[str, ...], dialect):
-        self.sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+        # Names from the models, never from a request; the values go as parameters.
+        self.sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"  # nosec B608
         self._converters = [(name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names]
 
     def parameters(self, rows: list[dict]) -> list[tuple]:
