@@ -57,10 +57,12 @@ def verification(verification_id: UUID):
 
 
 def _check_answer(verification) -> dict:
+    verification, inquiry = document.with_latest_check(verification)
     result = verification.result or {}
     return {"id": str(verification.id), "status": verification.status, "determination": result.get("determination"),
             "eligibility_status": result.get("eligibility_status"),
-            "eligibility_check": document.eligibility_check(verification), "links": {"self": document.link(verification)}}
+            "eligibility_check": document.eligibility_check(verification, inquiry),
+            "links": {"self": document.link(verification)}}
 
 
 @blp.route("/<uuid:verification_id>/eligibility-check", methods=["GET", "POST"])

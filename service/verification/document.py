@@ -22,24 +22,39 @@ def timestamp(moment) -> str | None:
 
 def document(verification) -> dict:
     """The contract's JSON for one verification (a Row, or a Verification read by the ORM)."""
+    check = None
+    if current_app.config["CLEARINGHOUSE"].get("BV_CLEARINGHOUSE"):
+        verification, inquiry = with_latest_check(verification)
+        check = eligibility_check(verification, inquiry)
     doc = _head(verification)
     if verification.result:
         doc.update(verification.result)
     if verification.status == "failed":
         doc["error"] = {"code": "evaluation_failed", "message": verification.error}
-    if current_app.config["CLEARINGHOUSE"].get("BV_CLEARINGHOUSE"):
-        doc["eligibility_check"] = eligibility_check(verification)
+    if check is not None:
+        doc["eligibility_check"] = check
     return doc
+
+
+def with_latest_check(verification):
+    """The verification and its latest check with the payer, as of the same moment. The check is read after
+    the row; when it shows a 271 fed to the rules, the row is read again: the 271's result was committed with
+    the check (service/verification/payer.py), and on PostgreSQL a statement sees what was committed before it
+    began, so a check applied between the two reads would otherwise stand beside the result before it."""
+    inquiry = inquiries.latest_for(verification.id)
+    if inquiry is not None and inquiry.applied_at is not None and inquiry.status == "answered":
+        verification = store.get(verification.id) or verification
+    return verification, inquiry
 
 
 CHECK_STATUS = {"queued": "pending", "sent": "pending", "retry_scheduled": "pending", "answered": "answered",
                 "failed": "failed"}
 
 
-def eligibility_check(verification) -> dict:
-    """The verification's latest check with the payer: its status, and once the 271 is in the result, what it
-    said (no patient identifier: the eligibility summary the rules read)."""
-    inquiry = inquiries.latest_for(verification.id)
+def eligibility_check(verification, inquiry) -> dict:
+    """The verification's latest check with the payer (`inquiry`, read with it by `with_latest_check`): its
+    status, and once the 271 is in the result, what it said (no patient identifier: the eligibility summary
+    the rules read)."""
     if inquiry is None:
         return {"status": "not_asked", "asked_at": None, "payer_answered_at": None, "summary": None, "warnings": [],
                 "rejections": [], "failure": None, "note": None, "attempts": 0, "reason": None}

@@ -6,6 +6,7 @@ import json
 import logging
 import secrets
 import time
+import uuid
 
 import pytest
 
@@ -268,3 +269,22 @@ def test_stedis_raw_x12_wire_feeds_the_rules_as_the_core_wire_does(app, clearing
     assert clearinghouse.sends == sends + 1
     [inquiry] = inquiries_of(app, result["id"])
     assert (inquiry.status, inquiry.adapter) == ("answered", "stedi")
+
+
+def test_a_verification_read_before_its_271_was_applied_is_shown_with_the_271s_result(app, clearinghouse, live_server,
+                                                                                      auth, http):
+    # A reader that loaded the row just before the payer's answer was committed with it, then the check just
+    # after (PostgreSQL gives each statement the commits made before it), must not show "answered" beside the
+    # result from before the 271. The row as it stood before is stood in for by the settled one with the
+    # eligibility the rules gave without the 271.
+    from service.verification import document, store
+
+    answer = create(http, live_server, auth, patient_request(ACTIVE), wait=15)
+    assert answer.json()["eligibility_status"] == "confirmed_271"
+    with app.test_request_context():
+        settled_row = store.get(uuid.UUID(answer.json()["id"]))
+        read_before = settled_row._replace(result={**settled_row.result, "eligibility_status": "unconfirmed"})
+        shown = document.document(read_before)
+
+    assert shown["eligibility_check"]["status"] == "answered"
+    assert shown["eligibility_status"] == "confirmed_271"
