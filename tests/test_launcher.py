@@ -48,7 +48,12 @@ def launched(tmp_path_factory):
         time.sleep(0.2)
     yield {"url": f"http://127.0.0.1:{port}", "key": key, "process": process, "data_dir": data_dir}
     if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
+        # As Ctrl-C does: the launcher stops its children, which a SIGKILL of its group would leave running.
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
     log.close()
 
 
