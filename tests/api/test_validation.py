@@ -1,9 +1,11 @@
 """Bad input gets a 4xx naming the field, in the contract's error shape; never a 500."""
 
 import json
+from uuid import UUID
 
 import pytest
 
+from service.extensions import db
 from tests.requests import body
 
 URL = "/api/v1/verifications"
@@ -159,6 +161,33 @@ def test_a_body_nested_deeper_than_any_request_is_a_400(client, auth, depth):
     assert response.status_code == 400
     assert "body" in response.json["error"]["fields"]
     assert "nests deeper" in response.json["error"]["message"]
+
+
+def _stored_request(app, verification_id) -> dict:
+    from service.models import Verification
+
+    with app.app_context():
+        return db.session.get(Verification, UUID(verification_id)).request
+
+
+def test_brackets_in_text_are_not_nesting(app, client, auth):
+    # More brackets than the depth limit, all inside a string: the body is one level deep and is accepted.
+    carrier = "Aetna " + "[" * 40
+
+    response = client.post(URL, json=body(**{"coverage.carrier": carrier}), headers=auth())
+
+    assert response.status_code in (200, 202), response.json
+    assert _stored_request(app, response.json["id"])["coverage"]["carrier"] == carrier
+
+
+def test_text_that_spells_out_a_nul_is_kept_as_written(app, client, auth):
+    # A backslash and "u0000" are six ordinary characters, not a NUL: accepted and stored unchanged.
+    spelled = "O\\u0000Brien"
+
+    response = client.post(URL, json=body(**{"patient.last_name": spelled}), headers=auth())
+
+    assert response.status_code in (200, 202), response.json
+    assert _stored_request(app, response.json["id"])["patient"]["last_name"] == spelled
 
 
 @pytest.mark.parametrize("field", ["patient.first_name", "coverage.carrier", "coverage.authorization.number"])
