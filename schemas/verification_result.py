@@ -257,7 +257,7 @@ class EligibilityCheckSummarySchema(Schema):
 
 
 class EligibilityCheckFailureSchema(Schema):
-    kind = fields.String(metadata={"description": "not_sent, timeout, envelope_rejected, rejected_999, rejected_ta1, not_asked"})
+    kind = fields.String(metadata={"description": "not_sent, timeout, envelope_rejected, rejected_999, rejected_ta1, unable_to_respond, not_asked, error, lost (its task was lost; ask again)"})
     detail = fields.String(allow_none=True, metadata={"description": "What went wrong, in plain words"})
 
 

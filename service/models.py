@@ -193,7 +193,7 @@ class EligibilityInquiry(db.Model):
     answered_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     # When the 271 was merged into the verification's request and the rules ran again.
     applied_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
-    # not_sent | timeout | envelope_rejected | rejected_999 | rejected_ta1 | unable_to_respond | not_asked
+    # not_sent | timeout | envelope_rejected | rejected_999 | rejected_ta1 | unable_to_respond | not_asked | error | lost
     failure_kind: Mapped[str | None] = mapped_column(String(32))
     failure_detail: Mapped[str | None] = mapped_column(String(500))
     # The payer's 271 without its N3/N4 segments. It holds PHI (names, member id), like the request does.

@@ -1,4 +1,5 @@
-"""The sweep: queue again every verification whose task was lost, so each accepted one completes.
+"""The sweep: queue again every verification whose task was lost, so each accepted one completes; and
+settle every eligibility inquiry whose task was lost, so its check does not stay pending for good.
 
 A task is lost when the broker was down as the request was saved, when Redis restarted without
 its data, or when a worker died holding the message. Such a verification stays `queued` (or
@@ -10,11 +11,13 @@ verification exactly once (a conditional UPDATE), so a second delivery costs one
 import logging
 from datetime import timedelta, timezone
 
-from sqlalchemy import func, or_, select, update
+from flask import current_app
+from sqlalchemy import and_, func, or_, select, update
 
 from service import queue, webhooks
 from service.extensions import db
-from service.models import Verification, WebhookDelivery, utcnow
+from service.models import EligibilityInquiry, Verification, WebhookDelivery, utcnow
+from service.verification import inquiries, payer
 from service.verification.row import UNFINISHED
 
 log = logging.getLogger(__name__)
@@ -93,6 +96,51 @@ def requeue_webhooks(after_seconds: float, limit: int = 500) -> int:
     if sent:
         log.info("sweep queued %d stuck webhook deliveries again", sent)
     return sent
+
+
+LOST_INQUIRY = ("This check stopped without an answer: its task was lost (the broker restarted, or a worker "
+                "stopped). Ask again.")
+
+
+def fail_lost_inquiries(after_seconds: float, limit: int = 500) -> int:
+    """Fail every pending eligibility inquiry that has not moved for `after_seconds` (queued and never picked
+    up, sent by a worker that died, or a retry that never came), and settle it: its check then shows the
+    failure, and staff can ask again. Nothing is sent to the payer from here: what reached the payer once is
+    not sent twice unknowingly. Also settles answered or failed inquiries whose answer never reached their
+    verification. Returns how many inquiries were failed."""
+    config = current_app.config
+    cutoff = utcnow() - timedelta(seconds=after_seconds)
+    # A retry waits out its backoff (or the AAA 42 delay) first.
+    longest_retry = max(config["ELIGIBILITY_RETRY_SECONDS"],
+                        config["ELIGIBILITY_BACKOFF_SECONDS"] * 2 ** config["ELIGIBILITY_SEND_RETRIES"])
+    inquiry = EligibilityInquiry
+    # Followers take their leader's outcome when it is settled.
+    leader = inquiry.joined_inquiry_id.is_(None)
+    stuck = or_(
+        and_(inquiry.status == "queued", inquiry.created_at < cutoff),
+        and_(inquiry.status == "sent", inquiry.sent_at < cutoff),
+        and_(inquiry.status == "retry_scheduled",
+             func.coalesce(inquiry.sent_at, inquiry.created_at) < cutoff - timedelta(seconds=longest_retry)),
+    )
+    candidates = db.session.scalars(select(inquiry.id).where(leader, stuck).order_by(inquiry.id).limit(limit)).all()
+    failed = []
+    if candidates:
+        # The conditions again: a task that moved one meanwhile keeps it.
+        failed = db.session.scalars(update(inquiry).where(inquiry.id.in_(candidates), leader, stuck).values(
+            status="failed", failure_kind="lost", failure_detail=LOST_INQUIRY).returning(inquiry.id)).all()
+        db.session.commit()
+    unapplied = db.session.scalars(select(inquiry.id).where(
+        leader, inquiry.status.in_(inquiries.SETTLED), inquiry.applied_at.is_(None),
+        func.coalesce(inquiry.answered_at, inquiry.sent_at, inquiry.created_at) < cutoff,
+    ).order_by(inquiry.id).limit(limit)).all()
+    for inquiry_id in sorted({*failed, *unapplied}):
+        try:
+            payer.settle(inquiries.get(inquiry_id))
+        except payer.RetryLater:
+            db.session.rollback()  # its verification has not finished: a later sweep settles it
+    if failed:
+        log.warning("sweep failed %d eligibility inquiries whose task was lost", len(failed))
+    return len(failed)
 
 
 def _aware(moment):

@@ -53,10 +53,12 @@ def deliver_webhook(self, delivery_id: int) -> None:
 
 @shared_task(name="workers.tasks.sweep")
 def requeue_lost() -> int:
-    """Queue again the verifications and webhook deliveries whose task was lost (Celery beat runs it every
-    SWEEP_INTERVAL_SECONDS)."""
-    after = current_app.config["SWEEP_AFTER_SECONDS"]
-    return sweep.requeue_lost(after) + sweep.requeue_webhooks(after)
+    """Queue again the verifications and webhook deliveries whose task was lost, and fail the eligibility inquiries
+    whose task was lost (Celery beat runs it every SWEEP_INTERVAL_SECONDS)."""
+    config = current_app.config
+    after = config["SWEEP_AFTER_SECONDS"]
+    return (sweep.requeue_lost(after) + sweep.requeue_webhooks(after)
+            + sweep.fail_lost_inquiries(config["ELIGIBILITY_LOST_SECONDS"]))
 
 
 @shared_task(name="workers.tasks.purge")

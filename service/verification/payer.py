@@ -66,15 +66,15 @@ def check(inquiry_id) -> None:
     if inquiry.joined_inquiry_id is not None:
         leader = inquiries.get(inquiry.joined_inquiry_id)
         if leader.status in inquiries.SETTLED:
-            _settle(leader)
+            settle(leader)
         return  # the leader's task settles it when its answer comes
     if inquiry.status in inquiries.SETTLED:
-        _settle(inquiry)  # a redelivered task, or one that waited for the rules to finish
+        settle(inquiry)  # a redelivered task, or one that waited for the rules to finish
         return
     if inquiry.status == "sent":
         inquiries.failed(inquiry, "timeout", "The worker stopped while waiting for the payer's answer. The inquiry "
                                              "was not sent again (the payer may have had it): ask again.")
-        _settle(inquiry)
+        settle(inquiry)
         return
     _send(inquiry)
 
@@ -85,7 +85,7 @@ def broken(inquiry_id) -> None:
     inquiry = inquiries.get(inquiry_id)
     if inquiry is not None and inquiry.status in inquiries.PENDING:
         inquiries.failed(inquiry, "error", "The check failed on an error in the service; it has been logged for review.")
-        _settle(inquiry)
+        settle(inquiry)
 
 
 def _send(inquiry) -> None:
@@ -95,7 +95,7 @@ def _send(inquiry) -> None:
     wire = adapter()
     if wire is None:
         inquiries.failed(inquiry, "not_asked", "No clearinghouse is configured (BV_CLEARINGHOUSE).")
-        _settle(inquiry)
+        settle(inquiry)
         return
     result = verification.result or workers.rules.evaluate(verification.request)
     terms = terms_for(result.get("rule_module"))
@@ -104,7 +104,7 @@ def _send(inquiry) -> None:
                                                current_app.config, clinic_details())
     except HTTPException as refused:
         inquiries.failed(inquiry, "not_asked", (getattr(refused, "data", None) or {}).get("message") or "Not asked.")
-        _settle(inquiry)
+        settle(inquiry)
         return
     x12_inquiry = replace(x12_inquiry, control_number=inquiry.id % 1_000_000_000 or 1,
                           service_types=terms.service_types or x12_inquiry.service_types)
@@ -137,7 +137,7 @@ def _send(inquiry) -> None:
         response = parse_271(answer.x12)
     except ValidationError:
         inquiries.failed(inquiry, "envelope_rejected", "The payer's 271 could not be read.")
-        _settle(inquiry)
+        settle(inquiry)
         return
     text = without_addresses(answer.x12)
     unable = any(rejection.code == UNABLE_TO_RESPOND for rejection in response.rejections())
@@ -148,24 +148,24 @@ def _send(inquiry) -> None:
         raise RetryLater(seconds)
     inquiries.answered(inquiry, text, interchange_control=answer.interchange_control,
                        transaction_control=answer.transaction_control)
-    _settle(inquiry)
+    settle(inquiry)
 
 
 def _failed(inquiry, failure: Failure) -> None:
     if failure.sent:
         inquiries.failed(inquiry, failure.kind, failure.detail)
-        _settle(inquiry)
+        settle(inquiry)
         return
     retries = current_app.config["ELIGIBILITY_SEND_RETRIES"]
     if inquiry.attempts > retries:
         inquiries.failed(inquiry, failure.kind, f"{failure.detail} (not sent after {inquiry.attempts} tries)")
-        _settle(inquiry)
+        settle(inquiry)
         return
     inquiries.retry_scheduled(inquiry, failure.kind, failure.detail)
     raise RetryLater(current_app.config["ELIGIBILITY_BACKOFF_SECONDS"] * 2 ** (inquiry.attempts - 1))
 
 
-def _settle(leader) -> None:
+def settle(leader) -> None:
     """Give the leader's outcome to every inquiry that joined it, and feed an answered 271 to the rules of
     each one's verification; RetryLater while a verification's rules have not finished yet."""
     waiting = []
