@@ -37,6 +37,14 @@ def _flag(environ, name, default=False):
     return default if value in (None, "") else value.strip().lower() in ("1", "true", "yes", "on")
 
 
+class ClearinghouseVariables(dict):
+    """The BV_CLEARINGHOUSE* variables (credentials among them): printed or logged, as part of the app's config
+    or alone, it names the variables that are set and shows none of their values."""
+
+    def __repr__(self) -> str:
+        return f"ClearinghouseVariables({', '.join(sorted(self))})"
+
+
 def from_environment(environ=None) -> dict:
     environ = os.environ if environ is None else environ
     data_dir = Path(environ.get("BV_DATA_DIR") or "./var").resolve()
@@ -98,7 +106,8 @@ def from_environment(environ=None) -> dict:
         "X12_USAGE": environ.get("BV_X12_USAGE", "P"),
         # The clearinghouse 270s are sent through: every BV_CLEARINGHOUSE* variable, as
         # workers/clearinghouse/settings.py reads them (BV_CLEARINGHOUSE unset or empty: none, staff paste 271s).
-        "CLEARINGHOUSE": {name: value for name, value in environ.items() if name.startswith("BV_CLEARINGHOUSE")},
+        "CLEARINGHOUSE": ClearinghouseVariables(
+            {name: value for name, value in environ.items() if name.startswith("BV_CLEARINGHOUSE")}),
         # The same inquiry (payer, member, date of birth, service types, date of service) is sent at most once
         # in this many seconds: a second request within it takes the first one's answer.
         "ELIGIBILITY_DEDUPE_SECONDS": _int(environ, "BV_ELIGIBILITY_DEDUPE_SECONDS", 90),

@@ -53,6 +53,18 @@ def test_settings_and_adapters_print_no_secret():
     assert "Pa55-word-4417" not in shown and "sk-live-4417" not in shown
 
 
+def test_the_apps_config_prints_no_clearinghouse_secret():
+    from service.config import from_environment
+
+    config = from_environment({"BV_CLEARINGHOUSE": "core", "BV_CLEARINGHOUSE_PASSWORD": "Pa55-word-4417",
+                               "BV_CLEARINGHOUSE_API_KEY": "sk-live-4417"})
+
+    shown = repr(config) + str(config) + repr(config["CLEARINGHOUSE"])
+    assert "Pa55-word-4417" not in shown and "sk-live-4417" not in shown
+    assert "BV_CLEARINGHOUSE_PASSWORD" in repr(config["CLEARINGHOUSE"])  # which are set, for whoever debugs
+    assert config["CLEARINGHOUSE"]["BV_CLEARINGHOUSE_PASSWORD"] == "Pa55-word-4417"  # still there to use
+
+
 def test_a_policy_without_its_own_table_gets_the_defaults():
     assert timeout_for("medicare_part_b") == DEFAULT_TIMEOUT_SECONDS == 20.0
     assert terms_for(None).service_types == ()
