@@ -108,13 +108,14 @@ class CoreAdapter:
     name = "core"
 
     def __init__(self, url: str, *, sender_id: str, receiver_id: str, username: str = "", password: str = "",
-                 cert: tuple[str, str] | None = None):
+                 cert: tuple[str, str] | None = None, verify: bool | str = True):
         self.url = url
         self.sender_id = sender_id
         self.receiver_id = receiver_id
         self._username = username
         self._password = password
         self._cert = cert
+        self._verify = verify
 
     def __repr__(self) -> str:
         return f"CoreAdapter(host={urlsplit(self.url).netloc!r}, sender_id={self.sender_id!r}, receiver_id={self.receiver_id!r})"
@@ -122,7 +123,7 @@ class CoreAdapter:
     def send(self, x12_270: str, *, timeout: float, payload_id: str) -> Answer:
         body = envelope(x12_270, payload_id=payload_id, sender_id=self.sender_id, receiver_id=self.receiver_id,
                         username=self._username, password=self._password)
-        reply = post(self.url, body.encode(), timeout=timeout, cert=self._cert, headers={
+        reply = post(self.url, body.encode(), timeout=timeout, cert=self._cert, verify=self._verify, headers={
             "Content-Type": f'application/soap+xml; charset=utf-8; action="{ACTION}"',
             "Accept": "application/soap+xml, text/xml"})
         secrets = (self._username, self._password)

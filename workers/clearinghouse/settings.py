@@ -8,6 +8,7 @@ in this one place (BV_CLEARINGHOUSE_*), like service/config.py reads the rest.
 | BV_CLEARINGHOUSE_API_KEY | Stedi's API key (sent as the Authorization header) |
 | BV_CLEARINGHOUSE_USERNAME / _PASSWORD | CORE WS-Security UsernameToken |
 | BV_CLEARINGHOUSE_CERT / _KEY | files of an X.509 client certificate and its key (CORE's other authentication) |
+| BV_CLEARINGHOUSE_CA | a PEM file of the CA certificates to trust for the clearinghouse's TLS, instead of the system's |
 | BV_CLEARINGHOUSE_SENDER_ID / _RECEIVER_ID | CORE SenderID and ReceiverID |
 
 Secrets are kept out of every repr, so a settings object printed or logged shows none.
@@ -44,6 +45,7 @@ class Settings:
     password: str = field(default="", repr=False)
     cert: str = ""  # a path, not a secret; the key file's content never passes through here
     key: str = ""
+    ca: str = ""  # a path too
     sender_id: str = ""
     receiver_id: str = ""
 
@@ -59,8 +61,10 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     if kind not in KINDS:
         raise ValueError(f"BV_CLEARINGHOUSE must be one of stedi, core, fake or empty, not {kind!r}.")
     settings = Settings(kind=kind, url=get("_URL"), api_key=get("_API_KEY"), username=get("_USERNAME"),
-                        password=get("_PASSWORD"), cert=get("_CERT"), key=get("_KEY"),
+                        password=get("_PASSWORD"), cert=get("_CERT"), key=get("_KEY"), ca=get("_CA"),
                         sender_id=get("_SENDER_ID"), receiver_id=get("_RECEIVER_ID"))
+    if settings.ca and not os.path.isfile(settings.ca):
+        raise ValueError("BV_CLEARINGHOUSE_CA must name a readable PEM file of CA certificates.")
     if kind == "stedi":
         if not settings.api_key:
             raise ValueError("BV_CLEARINGHOUSE_API_KEY is required for BV_CLEARINGHOUSE=stedi.")
@@ -95,7 +99,7 @@ def adapter_from_settings(settings: Settings) -> Adapter | None:
     if settings.kind == "stedi":
         from .stedi import StediAdapter
 
-        return StediAdapter(settings.url, settings.api_key)
+        return StediAdapter(settings.url, settings.api_key, verify=settings.ca or True)
     from .core import CoreAdapter
 
     url = settings.url
@@ -103,7 +107,7 @@ def adapter_from_settings(settings: Settings) -> Adapter | None:
         url = url.rstrip("/") + "/core/realtime"  # the fake speaks CORE SOAP there (and Stedi's wire too)
     return CoreAdapter(url, sender_id=settings.sender_id, receiver_id=settings.receiver_id,
                        username=settings.username, password=settings.password,
-                       cert=(settings.cert, settings.key) if settings.cert else None)
+                       cert=(settings.cert, settings.key) if settings.cert else None, verify=settings.ca or True)
 
 
 def adapter_from_env(environ: Mapping[str, str] | None = None) -> Adapter | None:

@@ -29,9 +29,10 @@ from .transport import post, scrub
 class StediAdapter:
     name = "stedi"
 
-    def __init__(self, url: str, api_key: str):
+    def __init__(self, url: str, api_key: str, verify: bool | str = True):
         self.url = url
         self._api_key = api_key
+        self._verify = verify
 
     def __repr__(self) -> str:
         return f"StediAdapter(host={urlsplit(self.url).netloc!r})"
@@ -40,7 +41,7 @@ class StediAdapter:
         return json.dumps({"x12": x12_270}).encode()
 
     def send(self, x12_270: str, *, timeout: float, payload_id: str) -> Answer:
-        reply = post(self.url, self.request_body(x12_270), timeout=timeout,
+        reply = post(self.url, self.request_body(x12_270), timeout=timeout, verify=self._verify,
                      headers={"Authorization": self._api_key, "Content-Type": "application/json",
                               "Accept": "application/json"})
         if reply.status in (401, 403):

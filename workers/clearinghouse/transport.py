@@ -32,14 +32,15 @@ class Reply:
 
 
 def post(url: str, body: bytes, *, headers: dict[str, str], timeout: float,
-         cert: tuple[str, str] | None = None) -> Reply:
-    """POST `body`; the reply whatever its status; Failure not_sent / timeout when none came.
+         cert: tuple[str, str] | None = None, verify: bool | str = True) -> Reply:
+    """POST `body`; the reply whatever its status; Failure not_sent / timeout when none came. `verify`: True
+    (the system's CAs) or the path of the CA certificates the server's must chain to.
     `timeout` bounds each wait for the answer's bytes, and an answer still arriving after `timeout`
     seconds in all is cut off (checked between chunks: a server trickling bytes costs at most twice it)."""
     started = time.monotonic()
     deadline = started + timeout
     try:
-        response = requests.post(url, data=body, headers=headers, cert=cert, stream=True,
+        response = requests.post(url, data=body, headers=headers, cert=cert, verify=verify, stream=True,
                                timeout=(min(CONNECT_SECONDS, timeout), timeout), allow_redirects=False)
     except requests.exceptions.ConnectTimeout:
         raise Failure("not_sent", f"could not connect to the clearinghouse within {min(CONNECT_SECONDS, timeout):g} s.",
