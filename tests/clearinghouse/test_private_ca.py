@@ -52,6 +52,14 @@ def test_without_it_the_handshake_fails_and_nothing_was_sent(private_tls, monkey
     assert "TLS" in raised.value.detail
 
 
-def test_a_ca_file_that_is_not_there_is_named(tmp_path):
-    with pytest.raises(ValueError, match="BV_CLEARINGHOUSE_CA"):
-        settings_from_env(wire_environ("stedi", "https://ch.example", BV_CLEARINGHOUSE_CA=str(tmp_path / "missing.pem")))
+def test_a_ca_file_that_is_not_there_is_named_and_nothing_is_sent(private_tls, tmp_path):
+    url, _ = private_tls
+    environ = wire_environ("core", url, BV_CLEARINGHOUSE_CA=str(tmp_path / "missing.pem"))
+    # The API's host need not hold the file: only the worker that sends reads it.
+    assert settings_from_env(environ).kind == "core"
+
+    with pytest.raises(Failure) as raised:
+        adapter_from_env(environ).send(inquiry_270("W123456789"), timeout=5, payload_id=str(uuid.uuid4()))
+
+    assert (raised.value.kind, raised.value.sent) == ("not_sent", False)
+    assert "BV_CLEARINGHOUSE_CA" in raised.value.detail

@@ -45,7 +45,7 @@ class Settings:
     password: str = field(default="", repr=False)
     cert: str = ""  # a path, not a secret; the key file's content never passes through here
     key: str = ""
-    ca: str = ""  # a path too
+    ca: str = ""  # a path too, read where the 270 is sent (a worker's host), not checked here
     sender_id: str = ""
     receiver_id: str = ""
 
@@ -63,8 +63,6 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     settings = Settings(kind=kind, url=get("_URL"), api_key=get("_API_KEY"), username=get("_USERNAME"),
                         password=get("_PASSWORD"), cert=get("_CERT"), key=get("_KEY"), ca=get("_CA"),
                         sender_id=get("_SENDER_ID"), receiver_id=get("_RECEIVER_ID"))
-    if settings.ca and not os.path.isfile(settings.ca):
-        raise ValueError("BV_CLEARINGHOUSE_CA must name a readable PEM file of CA certificates.")
     if kind == "stedi":
         if not settings.api_key:
             raise ValueError("BV_CLEARINGHOUSE_API_KEY is required for BV_CLEARINGHOUSE=stedi.")

@@ -9,6 +9,7 @@ sent twice by this module.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 
@@ -37,6 +38,9 @@ def post(url: str, body: bytes, *, headers: dict[str, str], timeout: float,
     (the system's CAs) or the path of the CA certificates the server's must chain to.
     `timeout` bounds each wait for the answer's bytes, and an answer still arriving after `timeout`
     seconds in all is cut off (checked between chunks: a server trickling bytes costs at most twice it)."""
+    if isinstance(verify, str) and not os.path.isfile(verify):
+        raise Failure("not_sent", "BV_CLEARINGHOUSE_CA names no file on this worker's host: nothing was sent.",
+                      sent=False)
     started = time.monotonic()
     deadline = started + timeout
     try:
