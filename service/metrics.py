@@ -40,6 +40,9 @@ cache_lookups = Counter("bv_cache_lookups", "Result cache look-ups of new verifi
 task_latency = Histogram("bv_task_duration_seconds", "Time a Celery task ran, by task.", ("task",),
                          buckets=LATENCY_BUCKETS)
 tasks = Counter("bv_tasks", "Celery tasks run, by task and final state (SUCCESS, FAILURE, RETRY, …).", ("task", "state"))
+eligibility_checks = Counter("bv_eligibility_checks", "Eligibility inquiries settled, by clearinghouse and outcome: "
+                             "answered, or the failure's kind (not_sent, timeout, rejected_999, lost, …).",
+                             ("clearinghouse", "outcome"))
 webhooks = Counter("bv_webhook_deliveries", "Webhook delivery attempts, by outcome: delivered, retrying, "
                    "gave_up (out of attempts), refused (the URL is no longer allowed).", ("outcome",))
 
@@ -60,6 +63,12 @@ def check_finished(result: dict, *, cached: bool, count: int = 1) -> None:
     """Count `count` verifications finished with this result."""
     if count:
         _child(checks, str(result.get("program")), str(result.get("determination")), "true" if cached else "false").inc(count)
+
+
+def eligibility_settled(clearinghouse: str, outcome: str, count: int = 1) -> None:
+    """Count inquiries that reached their outcome: "answered" or a failure's kind (fixed words, never PHI)."""
+    if count:
+        _child(eligibility_checks, clearinghouse, outcome).inc(count)
 
 
 def init_app(app: Flask) -> None:

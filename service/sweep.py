@@ -14,7 +14,7 @@ from datetime import timedelta, timezone
 from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
 
-from service import queue, webhooks
+from service import metrics, queue, webhooks
 from service.extensions import db
 from service.models import EligibilityInquiry, Verification, WebhookDelivery, utcnow
 from service.verification import inquiries, payer
@@ -126,14 +126,16 @@ def fail_lost_inquiries(after_seconds: float, limit: int = 500) -> int:
     failed = []
     if candidates:
         # The conditions again: a task that moved one meanwhile keeps it.
-        failed = db.session.scalars(update(inquiry).where(inquiry.id.in_(candidates), leader, stuck).values(
-            status="failed", failure_kind="lost", failure_detail=LOST_INQUIRY).returning(inquiry.id)).all()
+        failed = db.session.execute(update(inquiry).where(inquiry.id.in_(candidates), leader, stuck).values(
+            status="failed", failure_kind="lost", failure_detail=LOST_INQUIRY).returning(inquiry.id, inquiry.adapter)).all()
         db.session.commit()
+        for _, clearinghouse in failed:
+            metrics.eligibility_settled(clearinghouse, "lost")
     unapplied = db.session.scalars(select(inquiry.id).where(
         leader, inquiry.status.in_(inquiries.SETTLED), inquiry.applied_at.is_(None),
         func.coalesce(inquiry.answered_at, inquiry.sent_at, inquiry.created_at) < cutoff,
     ).order_by(inquiry.id).limit(limit)).all()
-    for inquiry_id in sorted({*failed, *unapplied}):
+    for inquiry_id in sorted({*(inquiry_id for inquiry_id, _ in failed), *unapplied}):
         try:
             payer.settle(inquiries.get(inquiry_id))
         except payer.RetryLater:

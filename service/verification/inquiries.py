@@ -12,6 +12,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
+from service import metrics
 from service.durability import commit_durably
 from service.extensions import db, redis_store
 from service.models import EligibilityInquiry, utcnow
@@ -139,6 +140,7 @@ def answered(inquiry: EligibilityInquiry, text: str, *, interchange_control: str
     inquiry.response_transaction_control = transaction_control[:16]
     inquiry.failure_kind = inquiry.failure_detail = None
     db.session.commit()
+    metrics.eligibility_settled(inquiry.adapter, "answered")
 
 
 def retry_scheduled(inquiry: EligibilityInquiry, kind: str, detail: str, text: str | None = None) -> None:
@@ -156,6 +158,7 @@ def failed(inquiry: EligibilityInquiry, kind: str, detail: str) -> None:
     inquiry.failure_kind = kind
     inquiry.failure_detail = detail[:500]
     db.session.commit()
+    metrics.eligibility_settled(inquiry.adapter, kind)
 
 
 def take_outcome(follower: EligibilityInquiry, leader: EligibilityInquiry) -> None:
