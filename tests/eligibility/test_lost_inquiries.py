@@ -9,7 +9,7 @@ import pytest
 from service import sweep
 from service.extensions import db
 from service.models import EligibilityInquiry, utcnow
-from tests.api.test_metrics import metrics_token, scrape, value  # noqa: F401  (metrics_token: a fixture)
+from tests.api.test_metrics import scrape, value
 from tests.eligibility.conftest import configure, inquiries_of, patient_request
 
 pytestmark = pytest.mark.e2e
@@ -47,7 +47,7 @@ def run_sweep(app) -> int:
 
 @pytest.mark.parametrize("status", ["queued", "sent"])
 def test_a_check_whose_task_was_lost_is_failed_and_can_be_asked_again(app, clearinghouse, live_server, auth, http,
-                                                                       client, metrics_token, status):
+                                                                       client, status):
     verification_id = stored_verification(app, http, live_server, auth)
     inquiry_without_a_task(app, verification_id, status, timedelta(hours=1))
     sends_at_first = clearinghouse.sends
@@ -55,7 +55,7 @@ def test_a_check_whose_task_was_lost_is_failed_and_can_be_asked_again(app, clear
     stuck = http.post(check_url, headers=auth())
     assert stuck.json()["eligibility_check"]["status"] == "pending"
     assert len(inquiries_of(app, verification_id)) == 1  # asking again only waits on the lost one
-    _, before = scrape(client, metrics_token)
+    _, before = scrape(client, auth("admin"))
 
     assert run_sweep(app) == 1
 
@@ -68,7 +68,7 @@ def test_a_check_whose_task_was_lost_is_failed_and_can_be_asked_again(app, clear
     assert checked.json()["eligibility_status"] == "confirmed_271"
     assert [inquiry.status for inquiry in inquiries_of(app, verification_id)] == ["failed", "answered"]
     assert clearinghouse.sends == sends_at_first + 1
-    _, after = scrape(client, metrics_token)
+    _, after = scrape(client, auth("admin"))
     for outcome in ("lost", "answered"):  # what an operator watches: checks settled, by outcome
         name, labels = "bv_eligibility_checks_total", {"clearinghouse": "fake", "outcome": outcome}
         assert value(after, name, **labels) - value(before, name, **labels) == 1, outcome
