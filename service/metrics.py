@@ -40,8 +40,9 @@ cache_lookups = Counter("bv_cache_lookups", "Result cache look-ups of new verifi
 task_latency = Histogram("bv_task_duration_seconds", "Time a Celery task ran, by task.", ("task",),
                          buckets=LATENCY_BUCKETS)
 tasks = Counter("bv_tasks", "Celery tasks run, by task and final state (SUCCESS, FAILURE, RETRY, …).", ("task", "state"))
-eligibility_checks = Counter("bv_eligibility_checks", "Eligibility inquiries settled, by clearinghouse and outcome: "
-                             "answered, or the failure's kind (not_sent, timeout, rejected_999, lost, …).",
+eligibility_checks = Counter("bv_eligibility_checks", "Eligibility inquiries that reached an outcome, by clearinghouse "
+                             "and outcome: answered, or the failure's kind (not_sent, timeout, rejected_999, lost, …). "
+                             "One that joined an identical inquiry is counted with it, not again.",
                              ("clearinghouse", "outcome"))
 webhooks = Counter("bv_webhook_deliveries", "Webhook delivery attempts, by outcome: delivered, retrying, "
                    "gave_up (out of attempts), refused (the URL is no longer allowed).", ("outcome",))
