@@ -66,10 +66,9 @@ def check_finished(result: dict, *, cached: bool, count: int = 1) -> None:
         _child(checks, str(result.get("program")), str(result.get("determination")), "true" if cached else "false").inc(count)
 
 
-def eligibility_settled(clearinghouse: str, outcome: str, count: int = 1) -> None:
-    """Count inquiries that reached their outcome: "answered" or a failure's kind (fixed words, never PHI)."""
-    if count:
-        _child(eligibility_checks, clearinghouse, outcome).inc(count)
+def eligibility_settled(clearinghouse: str, outcome: str) -> None:
+    """Count an inquiry that reached its outcome: "answered" or a failure's kind (fixed words, never PHI)."""
+    _child(eligibility_checks, clearinghouse, outcome).inc()
 
 
 def init_app(app: Flask) -> None:
